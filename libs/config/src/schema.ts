@@ -1,0 +1,251 @@
+import { z } from 'zod';
+
+/**
+ * The shape of `dataops.yaml`. Every object is strict, so a misspelt key is an error that names
+ * it instead of a setting that silently does nothing. Credentials never live here: a connection
+ * points at an options file, a password file or an environment variable (see secrets.ts).
+ */
+
+const name = z
+  .string()
+  .regex(/^[a-z][a-z0-9_]*$/, 'expected a lower-case name: letters, digits and _ (e.g. retail_src)');
+
+/** "90s", "10m", "2h", "7d" */
+export const duration = z
+  .string()
+  .regex(/^\d+(ms|s|m|h|d)$/, 'expected a duration such as 30s, 10m, 2h or 7d');
+
+const optionsFileCredentials = z.strictObject({ optionsFile: z.string().min(1) });
+const passwordFileCredentials = z.strictObject({ user: z.string().min(1), passwordFile: z.string().min(1) });
+const passwordEnvCredentials = z.strictObject({ user: z.string().min(1), passwordEnv: z.string().min(1) });
+const privateKeyCredentials = z.strictObject({
+  user: z.string().min(1),
+  privateKeyFile: z.string().min(1),
+  passphraseFile: z.string().min(1).optional(),
+});
+
+export const databaseCredentials = z.union([optionsFileCredentials, passwordFileCredentials, passwordEnvCredentials]);
+export const sftpCredentials = z.union([privateKeyCredentials, passwordFileCredentials, passwordEnvCredentials]);
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+export const mysqlConnection = z.strictObject({
+  type: z.literal('mysql'),
+  host: z.string().min(1),
+  port: port.default(3306),
+  database: z.string().min(1),
+  credentials: databaseCredentials,
+  /** extra JDBC/mysql2 properties that are not secret, e.g. { sslMode: REQUIRED } */
+  properties: z.record(z.string(), z.string()).default({}),
+});
+
+export const postgresConnection = z.strictObject({
+  type: z.literal('postgres'),
+  host: z.string().min(1),
+  port: port.default(5432),
+  database: z.string().min(1),
+  credentials: databaseCredentials,
+  properties: z.record(z.string(), z.string()).default({}),
+});
+
+export const sftpConnection = z
+  .strictObject({
+    type: z.literal('sftp'),
+    host: z.string().min(1),
+    port: port.default(22),
+    credentials: sftpCredentials,
+    /** an OpenSSH known_hosts file holding the server's key: the key is pinned */
+    knownHosts: z.string().min(1).optional(),
+    /** or the key's SHA-256 fingerprint as `ssh-keygen -lf` prints it: SHA256:… */
+    hostKeyFingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]+=*$/).optional(),
+  })
+  .refine((c) => c.knownHosts !== undefined || c.hostKeyFingerprint !== undefined, {
+    message: 'an sftp connection must pin the server key: set knownHosts or hostKeyFingerprint',
+  });
+
+export const connection = z.discriminatedUnion('type', [mysqlConnection, postgresConnection, sftpConnection]);
+
+export const ingestMode = z.enum(['full', 'append', 'lastmodified']);
+
+export const tableOverride = z.strictObject({
+  mode: ingestMode.optional(),
+  /** append: a growing column; lastmodified: a DATETIME/TIMESTAMP column */
+  checkColumn: z.string().min(1).optional(),
+  /** lastmodified: the key that identifies a row across versions */
+  mergeKey: z.array(z.string().min(1)).min(1).optional(),
+  splitColumn: z.string().min(1).optional(),
+  slices: z.number().int().min(1).max(1024).optional(),
+  /** a SQL predicate added to every read of the table */
+  where: z.string().min(1).optional(),
+  /** lastmodified: re-read rows this far behind the watermark (late commits) */
+  lookback: duration.optional(),
+  /** incremental tables: take a full snapshot when the last one is older than this (hard deletes) */
+  fullSnapshotEvery: duration.optional(),
+  schemaDrift: z.enum(['fail', 'evolve']).optional(),
+});
+
+export const source = z.strictObject({
+  connection: name,
+  /** the lake folder name: raw/<name>/<table>; defaults to the connection name */
+  name: name.optional(),
+  engine: z.enum(['spark', 'sqoop']).default('spark'),
+  tables: z
+    .strictObject({
+      include: z.array(z.string().min(1)).min(1).default(['*']),
+      exclude: z.array(z.string().min(1)).default([]),
+      views: z.boolean().default(false),
+    })
+    .default({ include: ['*'], exclude: [], views: false }),
+  /** upper bound on JDBC connections opened to the source at once */
+  maxConnections: z.number().int().min(1).max(256).default(4),
+  defaults: tableOverride.default({}),
+  overrides: z.record(z.string(), tableOverride).default({}),
+});
+
+export const modelConfig = z.strictObject({
+  materialized: z.enum(['table', 'incremental']).default('table'),
+  /** incremental: replace the partitions the new rows touch, or merge rows by uniqueKey */
+  strategy: z.enum(['overwrite_partitions', 'merge']).optional(),
+  uniqueKey: z.array(z.string().min(1)).min(1).optional(),
+  partitionBy: z.array(z.string().min(1)).default([]),
+  format: z.enum(['parquet', 'orc']).optional(),
+  compression: z.enum(['snappy', 'zstd', 'gzip', 'lz4', 'none']).optional(),
+});
+
+const severity = z.enum(['error', 'warn']).default('error');
+const checkBase = { name: name.optional(), severity };
+
+export const check = z.discriminatedUnion('type', [
+  z.strictObject({ ...checkBase, type: z.literal('not_null'), model: name, columns: z.array(z.string()).min(1) }),
+  z.strictObject({ ...checkBase, type: z.literal('unique'), model: name, columns: z.array(z.string()).min(1) }),
+  z.strictObject({
+    ...checkBase,
+    type: z.literal('accepted_values'),
+    model: name,
+    column: z.string().min(1),
+    values: z.array(z.union([z.string(), z.number()])).min(1),
+  }),
+  z.strictObject({
+    ...checkBase,
+    type: z.literal('relationships'),
+    model: name,
+    column: z.string().min(1),
+    to: name,
+    field: z.string().min(1),
+  }),
+  z.strictObject({ ...checkBase, type: z.literal('min_rows'), model: name, min: z.number().int().min(0) }),
+  /** custom SQL over models and raw tables that must return no rows */
+  z.strictObject({ ...checkBase, type: z.literal('sql'), name, sql: z.string().min(1) }),
+]);
+
+export const transform = z.strictObject({
+  /** folder of Spark SQL files, one model per file (<model>.sql), relative to the config file */
+  models: z.string().min(1).default('models'),
+  defaults: z
+    .strictObject({
+      format: z.enum(['parquet', 'orc']).default('parquet'),
+      compression: z.enum(['snappy', 'zstd', 'gzip', 'lz4', 'none']).default('snappy'),
+    })
+    .default({ format: 'parquet', compression: 'snappy' }),
+  config: z.record(name, modelConfig).default({}),
+  checks: z.array(check).default([]),
+  /** register each published model in the Spark catalog (database name) */
+  catalogDatabase: name.optional(),
+  timeout: duration.default('2h'),
+});
+
+const jdbcExport = z.strictObject({
+  type: z.literal('jdbc'),
+  connection: name,
+  model: name,
+  /** target table, optionally schema-qualified; defaults to the model name */
+  table: z.string().min(1).optional(),
+  mode: z.enum(['replace', 'append', 'upsert']).default('replace'),
+  key: z.array(z.string().min(1)).min(1).optional(),
+});
+
+const sftpExport = z.strictObject({
+  type: z.literal('sftp'),
+  connection: name,
+  model: name,
+  remoteDir: z.string().min(1),
+  format: z.enum(['csv', 'parquet']).default('csv'),
+  gzip: z.boolean().default(true),
+});
+
+export const exportTarget = z.discriminatedUnion('type', [jdbcExport, sftpExport]);
+
+export const schedule = z.strictObject({
+  cron: z.string().min(1),
+  timezone: z.string().min(1).default('UTC'),
+  /** a trigger that arrives while a run of the pipeline is active */
+  overlap: z.enum(['skip', 'queue']).default('skip'),
+  /** runs missed while the scheduler was down */
+  catchup: z.enum(['skip', 'latest', 'all']).default('latest'),
+  maxConcurrentRuns: z.number().int().min(1).max(16).default(1),
+});
+
+export const pipeline = z.strictObject({
+  description: z.string().optional(),
+  schedule: schedule.optional(),
+  source,
+  transform: transform.optional(),
+  export: z.array(exportTarget).default([]),
+});
+
+export const storage = z.strictObject({
+  /** a local path (relative to the config file) or a URI: file:///…, hdfs://namenode:9000/… */
+  lake: z.string().min(1),
+  warehouse: z.string().min(1),
+  /** WebHDFS address for the services' metadata reads when the lake is on HDFS */
+  webhdfs: z.string().url().optional(),
+});
+
+export const spark = z.strictObject({
+  master: z.string().min(1).default('local[*]'),
+  /** path to spark-submit; defaults to $DATAOPS_SPARK_SUBMIT, then spark-submit on PATH */
+  submit: z.string().min(1).optional(),
+  /** JDBC driver jars; defaults to $DATAOPS_JDBC_JARS */
+  jars: z.array(z.string().min(1)).optional(),
+  conf: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+});
+
+export const kafka = z.strictObject({
+  brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+  clientId: z.string().min(1).default('dataops'),
+});
+
+export const control = z.strictObject({
+  /** the run ledger's database: a postgres or mysql connection, never the source */
+  connection: name,
+});
+
+export const dataopsConfig = z.strictObject({
+  version: z.literal(1),
+  storage,
+  spark: spark.default({ master: 'local[*]', conf: {} }),
+  kafka: kafka.default({ brokers: ['127.0.0.1:9092'], clientId: 'dataops' }),
+  control: control.optional(),
+  connections: z.record(name, connection),
+  pipelines: z.record(name, pipeline),
+});
+
+export type DataopsConfig = z.infer<typeof dataopsConfig>;
+export type Connection = z.infer<typeof connection>;
+export type MysqlConnection = z.infer<typeof mysqlConnection>;
+export type PostgresConnection = z.infer<typeof postgresConnection>;
+export type SftpConnection = z.infer<typeof sftpConnection>;
+export type DatabaseCredentials = z.infer<typeof databaseCredentials>;
+export type SftpCredentials = z.infer<typeof sftpCredentials>;
+export type PipelineConfig = z.infer<typeof pipeline>;
+export type SourceConfig = z.infer<typeof source>;
+export type TableOverride = z.infer<typeof tableOverride>;
+export type IngestMode = z.infer<typeof ingestMode>;
+export type TransformConfig = z.infer<typeof transform>;
+export type ModelConfig = z.infer<typeof modelConfig>;
+export type CheckConfig = z.infer<typeof check>;
+export type ExportTarget = z.infer<typeof exportTarget>;
+export type JdbcExportTarget = z.infer<typeof jdbcExport>;
+export type SftpExportTarget = z.infer<typeof sftpExport>;
+export type ScheduleConfig = z.infer<typeof schedule>;
+export type SparkConfig = z.infer<typeof spark>;

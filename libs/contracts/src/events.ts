@@ -1,0 +1,80 @@
+import { z } from 'zod';
+import { Topics, type Topic } from './topics';
+import { checkResult, modelResult, runSummary, stageError, tableResult, targetResult } from './summary';
+
+/**
+ * Every message on every topic is one envelope. `type` equals the topic; `version` is the payload
+ * schema's version: a consumer parses with the schema registered for (type, version), so an old
+ * producer's messages stay readable after a payload grows (see test fixtures).
+ */
+export const envelope = z.object({
+  id: z.string().min(1),
+  type: z.string().min(1),
+  version: z.number().int().min(1),
+  runId: z.string().min(1),
+  pipeline: z.string().min(1),
+  occurredAt: z.string().datetime({ offset: true }),
+  producer: z.string().min(1),
+  payload: z.unknown(),
+});
+export type Envelope<P = unknown> = Omit<z.infer<typeof envelope>, 'payload'> & { payload: P };
+
+const logicalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+
+export const runRequestedV1 = z.object({
+  trigger: z.enum(['schedule', 'api', 'cli', 'cron', 'retry', 'backfill', 'external']),
+  /** the date the run is for: ingest's load_date, the models' ${logical_date} */
+  logicalDate,
+  scheduledAt: z.string().datetime({ offset: true }).optional(),
+  tables: z.array(z.string()).optional(),
+  fullRefresh: z.boolean().default(false),
+});
+
+export const stageStartedV1 = z.object({ attempt: z.number().int().min(1).default(1), logicalDate: logicalDate.optional() });
+
+export const ingestCompletedV1 = z.object({ logicalDate, tables: z.array(tableResult) });
+export const transformCompletedV1 = z.object({
+  logicalDate,
+  models: z.array(modelResult),
+  checks: z.array(checkResult).default([]),
+});
+export const exportCompletedV1 = z.object({ logicalDate, targets: z.array(targetResult) });
+export const stageFailedV1 = stageError.extend({ errorClass: z.enum(['transient', 'terminal']) });
+export const runFinishedV1 = runSummary;
+
+export const deadLetterV1 = z.object({
+  topic: z.string(),
+  partition: z.number().int(),
+  offset: z.string(),
+  key: z.string().nullable(),
+  consumerGroup: z.string(),
+  error: z.string(),
+  attempts: z.number().int(),
+  /** the original message value as text (it may not have parsed) */
+  value: z.string(),
+});
+
+/** (type, version) -> payload schema. Add a new version beside the old; never edit an old one. */
+export const payloadSchemas = {
+  [Topics.runRequested]: { 1: runRequestedV1 },
+  [Topics.ingestStarted]: { 1: stageStartedV1 },
+  [Topics.ingestCompleted]: { 1: ingestCompletedV1 },
+  [Topics.ingestFailed]: { 1: stageFailedV1 },
+  [Topics.transformStarted]: { 1: stageStartedV1 },
+  [Topics.transformCompleted]: { 1: transformCompletedV1 },
+  [Topics.transformFailed]: { 1: stageFailedV1 },
+  [Topics.exportStarted]: { 1: stageStartedV1 },
+  [Topics.exportCompleted]: { 1: exportCompletedV1 },
+  [Topics.exportFailed]: { 1: stageFailedV1 },
+  [Topics.runFinished]: { 1: runFinishedV1 },
+  [Topics.deadLetter]: { 1: deadLetterV1 },
+} as const satisfies Record<Topic, Record<number, z.ZodType>>;
+
+export const currentVersion = 1;
+
+export type PayloadOf<T extends Topic> = z.infer<(typeof payloadSchemas)[T][1]>;
+export type RunRequested = z.infer<typeof runRequestedV1>;
+export type IngestCompleted = z.infer<typeof ingestCompletedV1>;
+export type TransformCompleted = z.infer<typeof transformCompletedV1>;
+export type ExportCompleted = z.infer<typeof exportCompletedV1>;
+export type StageFailed = z.infer<typeof stageFailedV1>;

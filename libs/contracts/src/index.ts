@@ -1,0 +1,3 @@
+export * from './topics';
+export * from './summary';
+export * from './events';

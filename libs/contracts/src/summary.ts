@@ -1,0 +1,86 @@
+import { z } from 'zod';
+
+/** The run summary of SPEC.md, shared by `dataops run --json`, the API and `dataops.run.finished`. */
+
+export const stageStatus = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']);
+export const errorClass = z.enum(['transient', 'terminal']);
+
+export const stageError = z.object({
+  stage: z.enum(['ingest', 'transform', 'export']),
+  message: z.string(),
+  errorClass: errorClass.optional(),
+  /** the table, model or target the error is about, when there is one */
+  subject: z.string().optional(),
+});
+
+/** counts of values that could not be kept as they were (e.g. zero dates -> NULL), per column */
+export const lossCounts = z.record(z.string(), z.number().int().nonnegative());
+
+export const tableResult = z.object({
+  table: z.string(),
+  mode: z.enum(['full', 'append', 'lastmodified']),
+  rows: z.number().int().nonnegative(),
+  files: z.number().int().nonnegative(),
+  bytes: z.number().int().nonnegative().optional(),
+  path: z.string(),
+  watermark: z.string().nullable().optional(),
+  /** rows read from the source (equals rows written, or the stage fails) */
+  rowsRead: z.number().int().nonnegative().optional(),
+  /** full loads: COUNT(*) taken in the same snapshot as the read */
+  sourceCount: z.number().int().nonnegative().nullable().optional(),
+  zeroDates: lossCounts.optional(),
+});
+
+export const modelResult = z.object({
+  name: z.string(),
+  rows: z.number().int().nonnegative(),
+  path: z.string(),
+  format: z.enum(['parquet', 'orc']).optional(),
+});
+
+export const checkResult = z.object({
+  name: z.string(),
+  status: z.enum(['pass', 'fail']),
+  severity: z.enum(['error', 'warn']).optional(),
+  detail: z.string(),
+});
+
+export const targetResult = z.object({
+  type: z.enum(['jdbc', 'sftp']),
+  name: z.string(),
+  rows: z.number().int().nonnegative(),
+  table: z.string().optional(),
+  files: z.array(z.string()).default([]),
+});
+
+export const ingestSummary = z.object({ status: stageStatus, tables: z.array(tableResult).default([]) });
+export const transformSummary = z.object({
+  status: stageStatus,
+  models: z.array(modelResult).default([]),
+  checks: z.array(checkResult).default([]),
+});
+export const exportSummary = z.object({ status: stageStatus, targets: z.array(targetResult).default([]) });
+
+export const runSummary = z.object({
+  runId: z.string(),
+  pipeline: z.string(),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'skipped']),
+  logicalDate: z.string().optional(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  stages: z.object({
+    ingest: ingestSummary.optional(),
+    transform: transformSummary.optional(),
+    export: exportSummary.optional(),
+  }),
+  error: stageError.optional(),
+});
+
+export type StageStatus = z.infer<typeof stageStatus>;
+export type ErrorClass = z.infer<typeof errorClass>;
+export type StageError = z.infer<typeof stageError>;
+export type TableResult = z.infer<typeof tableResult>;
+export type ModelResult = z.infer<typeof modelResult>;
+export type CheckResult = z.infer<typeof checkResult>;
+export type TargetResult = z.infer<typeof targetResult>;
+export type RunSummary = z.infer<typeof runSummary>;
