@@ -30,6 +30,9 @@ export const runRequestedV1 = z.object({
   fullRefresh: z.boolean().default(false),
 });
 
+/** The scheduler admitted the run: ingest starts it. `attempt` grows with each retry. */
+export const runAdmittedV1 = runRequestedV1.extend({ attempt: z.number().int().min(1).default(1) });
+
 export const stageStartedV1 = z.object({ attempt: z.number().int().min(1).default(1), logicalDate: logicalDate.optional() });
 
 export const ingestCompletedV1 = z.object({ logicalDate, tables: z.array(tableResult) });
@@ -57,6 +60,7 @@ export const deadLetterV1 = z.object({
 /** (type, version) -> payload schema. Add a new version beside the old; never edit an old one. */
 export const payloadSchemas = {
   [Topics.runRequested]: { 1: runRequestedV1 },
+  [Topics.runAdmitted]: { 1: runAdmittedV1 },
   [Topics.ingestStarted]: { 1: stageStartedV1 },
   [Topics.ingestCompleted]: { 1: ingestCompletedV1 },
   [Topics.ingestFailed]: { 1: stageFailedV1 },
@@ -74,6 +78,7 @@ export const currentVersion = 1;
 
 export type PayloadOf<T extends Topic> = z.infer<(typeof payloadSchemas)[T][1]>;
 export type RunRequested = z.infer<typeof runRequestedV1>;
+export type RunAdmitted = z.infer<typeof runAdmittedV1>;
 export type IngestCompleted = z.infer<typeof ingestCompletedV1>;
 export type TransformCompleted = z.infer<typeof transformCompletedV1>;
 export type ExportCompleted = z.infer<typeof exportCompletedV1>;

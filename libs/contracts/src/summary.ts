@@ -31,11 +31,16 @@ export const tableResult = z.object({
   zeroDates: lossCounts.optional(),
 });
 
+export const column = z.object({ name: z.string(), type: z.string(), nullable: z.boolean().default(true) });
+
 export const modelResult = z.object({
   name: z.string(),
   rows: z.number().int().nonnegative(),
+  /** the published version's own folder: stays readable while newer versions are published */
   path: z.string(),
   format: z.enum(['parquet', 'orc']).optional(),
+  /** Spark's type names (simpleString), so export can check a target before moving data */
+  columns: z.array(column).optional(),
 });
 
 export const checkResult = z.object({

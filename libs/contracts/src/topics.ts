@@ -1,6 +1,8 @@
 /** One topic per event type; the topic name is the event type. Key = pipeline name. */
 export const Topics = {
   runRequested: 'dataops.run.requested',
+  /** published by the scheduler once a request passed its dedupe, overlap and concurrency rules */
+  runAdmitted: 'dataops.run.admitted',
   ingestStarted: 'dataops.ingest.started',
   ingestCompleted: 'dataops.ingest.completed',
   ingestFailed: 'dataops.ingest.failed',

@@ -1,0 +1,1 @@
+"""Shared runtime of the DataOps PySpark jobs (ingest.py, transform.py, export.py)."""

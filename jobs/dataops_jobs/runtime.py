@@ -1,0 +1,99 @@
+"""The contract between a PySpark job and libs/spark's SparkRunner.
+
+The TypeScript side writes a spec (what to do) and a secrets file (mode 0600) and passes their
+paths; the job writes its result, or its error with a retry class, to the result file. Progress
+goes to stdout as ``DATAOPS_PROGRESS {json}`` lines; everything else is log.
+"""
+
+import argparse
+import json
+import os
+import sys
+import traceback
+from typing import Any, Callable, Dict, Optional
+
+from pyspark.sql import SparkSession
+
+PROGRESS_PREFIX = "DATAOPS_PROGRESS "
+
+
+class JobError(Exception):
+    """An error the job understands: it says what to do and whether a retry can help."""
+
+    def __init__(self, message: str, error_class: str = "terminal", subject: Optional[str] = None):
+        super().__init__(message)
+        self.error_class = error_class
+        self.subject = subject
+
+
+class TransientJobError(JobError):
+    def __init__(self, message: str, subject: Optional[str] = None):
+        super().__init__(message, "transient", subject)
+
+
+def progress(**fields: Any) -> None:
+    print(PROGRESS_PREFIX + json.dumps(fields, default=str), flush=True)
+
+
+def _write_json(path: str, value: Dict[str, Any]) -> None:
+    tmp = path + ".tmp"
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump(value, handle, default=str)
+    os.replace(tmp, path)
+
+
+# Connection failures worth a retry: the server may be restarting or the network may blink.
+_TRANSIENT_MARKERS = (
+    "Communications link failure",
+    "Connection refused",
+    "Connection reset",
+    "Could not create connection",
+    "Lock wait timeout",
+    "Deadlock found",
+    "Too many connections",
+    "the database system is starting up",
+    "The connection attempt failed",
+)
+
+
+def classify(error: BaseException) -> JobError:
+    if isinstance(error, JobError):
+        return error
+    text = str(error)
+    if any(marker in text for marker in _TRANSIENT_MARKERS):
+        return TransientJobError(_first_line(text))
+    return JobError(_first_line(text))
+
+
+def _first_line(text: str) -> str:
+    lines = [line for line in text.strip().splitlines() if line.strip()]
+    return " ".join(lines[:3])[:2000] if lines else "unknown error"
+
+
+def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]], Any]) -> None:
+    parser = argparse.ArgumentParser(prog=name)
+    parser.add_argument("--spec", required=True)
+    parser.add_argument("--secrets", required=True)
+    parser.add_argument("--result", required=True)
+    args = parser.parse_args()
+    with open(args.spec, encoding="utf-8") as handle:
+        spec = json.load(handle)
+    with open(args.secrets, encoding="utf-8") as handle:
+        secrets = json.load(handle)
+    spark = SparkSession.builder.getOrCreate()
+    spark.sparkContext.setLogLevel(os.environ.get("DATAOPS_SPARK_LOG_LEVEL", "WARN"))
+    try:
+        result = body(spark, spec, secrets)
+        _write_json(args.result, {"result": result})
+        code = 0
+    except BaseException as error:  # noqa: BLE001 - every failure must reach the result file
+        job_error = classify(error)
+        traceback.print_exc(file=sys.stderr)
+        _write_json(
+            args.result,
+            {"error": {"errorClass": job_error.error_class, "message": str(job_error), "subject": job_error.subject}},
+        )
+        code = 1
+    finally:
+        spark.stop()
+    sys.exit(code)

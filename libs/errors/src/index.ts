@@ -1,0 +1,40 @@
+/**
+ * Errors carry their retry class, so the retry policy reads a type, not a message:
+ * terminal (bad config, bad credentials, schema conflict: retrying cannot help) or
+ * transient (connection refused, lock timeout: retry with backoff).
+ */
+export type ErrorClass = 'terminal' | 'transient';
+
+export interface ErrorDetails {
+  /** the table, model, target or file the error is about */
+  subject?: string;
+  cause?: unknown;
+}
+
+export abstract class DataopsError extends Error {
+  abstract readonly errorClass: ErrorClass;
+  readonly subject?: string;
+
+  constructor(message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = new.target.name;
+    this.subject = details.subject;
+  }
+}
+
+export class TerminalError extends DataopsError {
+  readonly errorClass = 'terminal' as const;
+}
+
+export class TransientError extends DataopsError {
+  readonly errorClass = 'transient' as const;
+}
+
+/** Anything that is not one of ours is treated as terminal: retrying an unknown bug hides it. */
+export function errorClassOf(error: unknown): ErrorClass {
+  return error instanceof DataopsError ? error.errorClass : 'terminal';
+}
+
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

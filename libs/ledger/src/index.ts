@@ -1,0 +1,3 @@
+export * from './admission';
+export * from './run-state';
+export * from './ledger';

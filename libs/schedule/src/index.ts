@@ -1,0 +1,3 @@
+export * from './fire-times';
+export * from './run-id';
+export * from './missed-runs';

@@ -1,0 +1,3 @@
+export * from './settings';
+export * from './runner';
+export * from './outcome';

@@ -1,0 +1,164 @@
+import execa, { type ExecaChildProcess } from 'execa';
+import { createInterface } from 'node:readline';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { z } from 'zod';
+import { TerminalError } from '@dataops/errors';
+import type { SparkSettings } from './settings';
+import { jobFailure, type JobOutcome } from './outcome';
+
+export interface SparkProgress {
+  [key: string]: unknown;
+}
+
+export interface SparkJob {
+  /** the PySpark entry point under jobs/, e.g. "ingest.py" */
+  script: string;
+  runId: string;
+  /** what the job must do; written to a JSON file the job reads */
+  spec: unknown;
+  /** credentials the job needs; written to a 0600 file, never to arguments or URLs */
+  secrets?: unknown;
+  conf?: Record<string, string>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  onLog?: (line: string) => void;
+  onProgress?: (progress: SparkProgress) => void;
+}
+
+const PROGRESS_PREFIX = 'DATAOPS_PROGRESS ';
+const KILL_GRACE_MS = 10_000;
+
+/**
+ * The one door to spark-submit. One call = one Spark application. The job reports its result
+ * through a JSON file (not stdout, which Spark and py4j share), its progress through
+ * `DATAOPS_PROGRESS {json}` lines on stdout, and everything else is log.
+ */
+export class SparkRunner {
+  constructor(private readonly settings: SparkSettings) {}
+
+  async run<R>(job: SparkJob, resultSchema: z.ZodType<R>): Promise<R> {
+    const workDir = await mkdtemp(join(tmpdir(), `dataops-spark-${safe(job.runId)}-`));
+    try {
+      const files = await this.writeInputs(workDir, job);
+      const outcome = await this.submit(job, files);
+      return parseOutcome(outcome, resultSchema, job.script);
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  private async writeInputs(workDir: string, job: SparkJob) {
+    const spec = join(workDir, 'spec.json');
+    const secrets = join(workDir, 'secrets.json');
+    const result = join(workDir, 'result.json');
+    await writeFile(spec, JSON.stringify(job.spec, null, 2), { mode: 0o600 });
+    await writeFile(secrets, JSON.stringify(job.secrets ?? {}), { mode: 0o600 });
+    return { spec, secrets, result };
+  }
+
+  /** The argument list holds paths and settings only; secrets stay in the 0600 file. */
+  submitArguments(job: SparkJob, files: { spec: string; secrets: string; result: string }): string[] {
+    const conf = { ...this.settings.conf, ...(job.conf ?? {}) };
+    if (this.settings.python) conf['spark.pyspark.python'] = this.settings.python;
+    const args = ['--master', this.settings.master, '--name', `dataops-${job.script.replace(/\.py$/, '')}-${job.runId}`];
+    if (this.settings.jars.length > 0) args.push('--jars', this.settings.jars.join(','));
+    args.push('--py-files', join(this.settings.jobsDir, 'dataops_jobs.zip'));
+    for (const [key, value] of Object.entries(conf)) args.push('--conf', `${key}=${value}`);
+    args.push(join(this.settings.jobsDir, job.script), '--spec', files.spec, '--secrets', files.secrets, '--result', files.result);
+    return args;
+  }
+
+  private async submit(job: SparkJob, files: { spec: string; secrets: string; result: string }): Promise<JobOutcome> {
+    await ensureJobsZip(this.settings);
+    const child = execa(this.settings.submit, this.submitArguments(job, files), {
+      reject: false,
+      all: false,
+      // its own process group, so stopping the job also stops the JVM's python workers
+      detached: true,
+      env: { PYTHONUNBUFFERED: '1' },
+    });
+    const stderrTail: string[] = [];
+    followLines(child, job, stderrTail);
+    const stop = stopper(child);
+    const timer = job.timeoutMs ? setTimeout(() => stop('timeout'), job.timeoutMs) : undefined;
+    const onAbort = () => stop('aborted');
+    job.signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const { exitCode } = await child;
+      const result = await readFile(files.result, 'utf8').catch(() => undefined);
+      return { exitCode: exitCode ?? -1, result, stderrTail, stoppedBy: stop.reason() };
+    } finally {
+      if (timer) clearTimeout(timer);
+      job.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}
+
+function followLines(child: ExecaChildProcess, job: SparkJob, stderrTail: string[]): void {
+  if (child.stdout) {
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith(PROGRESS_PREFIX)) {
+        const progress = tryParse(line.slice(PROGRESS_PREFIX.length));
+        if (progress) job.onProgress?.(progress);
+      } else if (line.trim()) job.onLog?.(line);
+    });
+  }
+  if (child.stderr) {
+    createInterface({ input: child.stderr }).on('line', (line) => {
+      stderrTail.push(line);
+      if (stderrTail.length > 40) stderrTail.shift();
+      if (line.trim()) job.onLog?.(line);
+    });
+  }
+}
+
+function stopper(child: ExecaChildProcess) {
+  let reason: 'timeout' | 'aborted' | undefined;
+  const stop = (why: 'timeout' | 'aborted') => {
+    if (reason || child.pid === undefined) return;
+    reason = why;
+    killGroup(child.pid, 'SIGTERM');
+    setTimeout(() => killGroup(child.pid!, 'SIGKILL'), KILL_GRACE_MS).unref();
+  };
+  return Object.assign(stop, { reason: () => reason });
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // the group is already gone
+  }
+}
+
+function parseOutcome<R>(outcome: JobOutcome, schema: z.ZodType<R>, script: string): R {
+  const failure = jobFailure(outcome, script);
+  if (failure) throw failure;
+  const parsed = schema.safeParse(JSON.parse(outcome.result!).result);
+  if (!parsed.success) {
+    throw new TerminalError(`Spark job ${script} returned a result this version does not understand: ${parsed.error.message}`);
+  }
+  return parsed.data;
+}
+
+async function ensureJobsZip(settings: SparkSettings): Promise<void> {
+  // Spark ships the shared job package to executors with --py-files; rebuilt on each submit (a few ms)
+  const python = settings.python ?? 'python3';
+  const result = await execa(python, ['-m', 'zipfile', '-c', join(settings.jobsDir, 'dataops_jobs.zip'), join(settings.jobsDir, 'dataops_jobs')], { reject: false });
+  if (result.exitCode !== 0) throw new TerminalError(`could not package jobs/dataops_jobs for Spark: ${result.stderr}`);
+}
+
+function tryParse(text: string): SparkProgress | undefined {
+  try {
+    return JSON.parse(text) as SparkProgress;
+  } catch {
+    return undefined;
+  }
+}
+
+function safe(text: string): string {
+  return text.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 60);
+}
+

@@ -1,0 +1,42 @@
+import type { SparkConfig } from '@dataops/config';
+
+/** Everything needed to call spark-submit, resolved once from the config and the environment. */
+export interface SparkSettings {
+  submit: string;
+  master: string;
+  jars: string[];
+  conf: Record<string, string>;
+  /** the python interpreter Spark's driver and workers use */
+  python?: string;
+  /** folder holding the PySpark jobs (jobs/ in this repository) */
+  jobsDir: string;
+}
+
+/**
+ * Defaults that keep values as they were: the session time zone is UTC, so a MySQL TIMESTAMP is an
+ * instant and DATETIME (read as TIMESTAMP_NTZ) is a wall-clock time, whatever the host's zone.
+ */
+const baseConf: Record<string, string> = {
+  'spark.sql.session.timeZone': 'UTC',
+  'spark.driver.extraJavaOptions': '-Duser.timezone=UTC',
+  'spark.executor.extraJavaOptions': '-Duser.timezone=UTC',
+  'spark.ui.showConsoleProgress': 'false',
+  'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS',
+};
+
+export function resolveSparkSettings(
+  config: SparkConfig,
+  jobsDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): SparkSettings {
+  const conf: Record<string, string> = { ...baseConf };
+  for (const [key, value] of Object.entries(config.conf)) conf[key] = String(value);
+  return {
+    submit: config.submit ?? env.DATAOPS_SPARK_SUBMIT ?? 'spark-submit',
+    master: config.master,
+    jars: config.jars ?? (env.DATAOPS_JDBC_JARS ?? '').split(',').filter((jar) => jar.length > 0),
+    conf,
+    python: env.PYSPARK_PYTHON,
+    jobsDir,
+  };
+}
