@@ -2,17 +2,18 @@
 //   *.spec.ts      unit tests (may stub doors; no servers)
 //   *.int.spec.ts  integration tests against the real local stack (scripts/stack up)
 //   *.e2e.spec.ts  end-to-end tests: the four services as processes over real Kafka
+// Type-checking is `npm run typecheck`'s job; jest only transpiles (tsconfig.jest.json).
 const common = {
-  preset: 'ts-jest',
   testEnvironment: 'node',
   moduleNameMapper: { '^@dataops/(.*)$': '<rootDir>/libs/$1/src' },
-  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] },
+  transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.jest.json' }] },
   modulePathIgnorePatterns: ['<rootDir>/dist/', '<rootDir>/.dataops/'],
 };
+const slow = { setupFilesAfterEnv: ['<rootDir>/test/setup/slow-timeout.ts'] };
 module.exports = {
   projects: [
     { ...common, displayName: 'unit', testRegex: '(?<!\\.int|\\.e2e)\\.spec\\.ts$' },
-    { ...common, displayName: 'integration', testRegex: '\\.int\\.spec\\.ts$', testTimeout: 300000 },
-    { ...common, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$', testTimeout: 900000 },
+    { ...common, ...slow, displayName: 'integration', testRegex: '\\.int\\.spec\\.ts$' },
+    { ...common, ...slow, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$' },
   ],
 };

@@ -1,0 +1,3 @@
+export * from './block';
+export * from './entries';
+export * from './crontab-repository';
