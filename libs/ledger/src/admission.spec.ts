@@ -24,6 +24,10 @@ describe('decideAdmission', () => {
     expect(decideAdmission({ ...base, existing: queued }).kind).toBe('duplicate');
   });
 
+  it('queues a backfill run even under the skip policy', () => {
+    expect(decideAdmission({ ...base, trigger: 'backfill', activeRuns: 1 }).kind).toBe('queue');
+  });
+
   it('lets concurrent runs up to the pipeline limit', () => {
     expect(decideAdmission({ ...base, activeRuns: 1, maxConcurrentRuns: 2 }).kind).toBe('admit');
     expect(decideAdmission({ ...base, activeRuns: 2, maxConcurrentRuns: 2 }).kind).toBe('skip');

@@ -38,7 +38,9 @@ export function decideAdmission(input: AdmissionInput): Admission {
     return hasSlot ? { kind: 'admit', attempt: existing.attempt, reason: 'released from the queue' } : { kind: 'queue', reason: 'still no free slot' };
   }
   if (existing) return { kind: 'duplicate', reason: `run already ${existing.status}` };
+  // a backfill asks for every date in its range: it waits its turn, it is never skipped
+  const overlap = input.trigger === 'backfill' ? 'queue' : input.overlap;
   if (hasSlot) return { kind: 'admit', attempt: 1, reason: 'no overlapping run' };
   const busy = `${input.activeRuns} run(s) of the pipeline active (limit ${input.maxConcurrentRuns})`;
-  return input.overlap === 'queue' ? { kind: 'queue', reason: `${busy}: queued` } : { kind: 'skip', reason: `${busy}: skipped by the overlap policy` };
+  return overlap === 'queue' ? { kind: 'queue', reason: `${busy}: queued` } : { kind: 'skip', reason: `${busy}: skipped by the overlap policy` };
 }

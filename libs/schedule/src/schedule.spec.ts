@@ -1,5 +1,7 @@
 import { dateInZone, fireTimesBetween, formatInZone, nextFireTimes } from './fire-times';
-import { missedFireTimes } from './missed-runs';
+import { silentLogger } from '@dataops/stage';
+import { dueFireTimes } from './missed-runs';
+import { ScheduleTicker } from './schedule-ticker';
 import { backfillRunId, manualRunId, scheduledRunId } from './run-id';
 
 const iso = (dates: Date[]) => dates.map((date) => date.toISOString());
@@ -29,26 +31,60 @@ describe('nextFireTimes', () => {
   });
 });
 
-describe('missedFireTimes', () => {
+describe('dueFireTimes', () => {
   const base = { cron: '0 * * * *', timezone: 'UTC', overlap: 'skip' as const, maxConcurrentRuns: 1 };
+  const grace = 60_000;
   const down = new Date('2026-11-24T08:30:00Z');
-  const up = new Date('2026-11-24T12:10:00Z');
+  const up = new Date('2026-11-24T12:00:20Z');
 
-  it('runs nothing missed under the skip policy', () => {
-    expect(missedFireTimes({ ...base, catchup: 'skip' }, down, up)).toEqual([]);
+  it('runs a fire time that came due since the last tick', () => {
+    const times = dueFireTimes({ ...base, catchup: 'skip' }, new Date('2026-11-24T11:59:50Z'), up, grace);
+    expect(iso(times)).toEqual(['2026-11-24T12:00:00.000Z']);
   });
 
-  it('runs only the latest missed time under the latest policy', () => {
-    expect(iso(missedFireTimes({ ...base, catchup: 'latest' }, down, up))).toEqual(['2026-11-24T12:00:00.000Z']);
+  it('runs nothing missed under the skip policy, but still the one on time', () => {
+    expect(iso(dueFireTimes({ ...base, catchup: 'skip' }, down, up, grace))).toEqual(['2026-11-24T12:00:00.000Z']);
+    expect(dueFireTimes({ ...base, catchup: 'skip' }, down, new Date('2026-11-24T11:50:00Z'), grace)).toEqual([]);
   });
 
-  it('runs every missed time, oldest first, under the all policy', () => {
-    expect(iso(missedFireTimes({ ...base, catchup: 'all' }, down, up))).toEqual([
+  it('runs only the latest fire time under the latest policy', () => {
+    expect(iso(dueFireTimes({ ...base, catchup: 'latest' }, down, new Date('2026-11-24T11:50:00Z'), grace))).toEqual([
+      '2026-11-24T11:00:00.000Z',
+    ]);
+  });
+
+  it('runs every missed fire time, oldest first, under the all policy', () => {
+    expect(iso(dueFireTimes({ ...base, catchup: 'all' }, down, up, grace))).toEqual([
       '2026-11-24T09:00:00.000Z',
       '2026-11-24T10:00:00.000Z',
       '2026-11-24T11:00:00.000Z',
       '2026-11-24T12:00:00.000Z',
     ]);
+  });
+});
+
+describe('ScheduleTicker', () => {
+  const schedule = { cron: '0 * * * *', timezone: 'Europe/Paris', overlap: 'skip' as const, catchup: 'latest' as const, maxConcurrentRuns: 1 };
+
+  function memoryState(initial?: Date) {
+    const seen = new Map<string, Date>(initial ? [['retail', initial]] : []);
+    return { lastChecked: async (p: string) => seen.get(p), setLastChecked: async (p: string, at: Date) => void seen.set(p, at) };
+  }
+
+  it('starts from now on its first tick, so a new schedule does not replay history', async () => {
+    const requested: string[] = [];
+    const ticker = new ScheduleTicker({ retail: schedule }, memoryState(), async (run) => void requested.push(run.fireTime.toISOString()), silentLogger, 60_000);
+    await ticker.tick(new Date('2026-11-24T12:00:10Z'));
+    expect(requested).toEqual([]);
+  });
+
+  it('requests each due fire time once, with the logical date in the schedule zone', async () => {
+    const runs: { fireTime: Date; logicalDate: string }[] = [];
+    const state = memoryState(new Date('2026-11-24T22:59:50Z'));
+    const ticker = new ScheduleTicker({ retail: schedule }, state, async (run) => void runs.push(run), silentLogger, 60_000);
+    await ticker.tick(new Date('2026-11-24T23:00:05Z'));
+    await ticker.tick(new Date('2026-11-24T23:00:15Z'));
+    expect(runs.map((run) => [run.fireTime.toISOString(), run.logicalDate])).toEqual([['2026-11-24T23:00:00.000Z', '2026-11-25']]);
   });
 });
 

@@ -1,0 +1,4 @@
+export * from './stages';
+export * from './chain';
+export * from './stage-worker';
+export * from './in-process';
