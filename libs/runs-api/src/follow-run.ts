@@ -1,0 +1,31 @@
+import type { RunSummary } from '@dataops/contracts';
+import type { RunDetails, RunsApiClient } from './runs-api-client';
+
+const FINAL = new Set(['succeeded', 'failed', 'skipped']);
+
+/**
+ * Polls a run until it ends, calling `onChange` each time its summary changes, so a terminal can
+ * show stage by stage (and table by table) how far it got.
+ */
+export async function followRun(
+  client: RunsApiClient,
+  runId: string,
+  onChange: (details: RunDetails) => void,
+  options: { intervalMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+): Promise<RunSummary> {
+  const deadline = Date.now() + (options.timeoutMs ?? 6 * 3600_000);
+  let previous = '';
+  while (Date.now() < deadline && !options.signal?.aborted) {
+    const details = await client.get(runId);
+    if (details) {
+      const fingerprint = JSON.stringify(details.run);
+      if (fingerprint !== previous) {
+        previous = fingerprint;
+        onChange(details);
+      }
+      if (FINAL.has(details.run.status)) return details.run;
+    }
+    await new Promise((resolve) => setTimeout(resolve, options.intervalMs ?? 1000));
+  }
+  throw new Error(`gave up waiting for run ${runId}; it may still be running: dataops status ${runId}`);
+}

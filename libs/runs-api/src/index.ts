@@ -1,0 +1,2 @@
+export * from './runs-api-client';
+export * from './follow-run';
