@@ -1,0 +1,26 @@
+# Spark: pyspark from PyPI in a project virtualenv, plus JDBC drivers from Maven Central.
+# Not a server: jobs run with spark-submit --master local[*] (or a cluster's master).
+
+PYSPARK_VERSION=4.3.0
+
+ensure_spark() {
+  if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
+  if ! "$VENV/bin/python" -c "import pyspark, pyarrow, duckdb; assert pyspark.__version__ == '$PYSPARK_VERSION'" 2>/dev/null; then
+    say "installing pyspark $PYSPARK_VERSION, pyarrow and duckdb into $VENV"
+    "$VENV/bin/pip" install -q "pyspark==$PYSPARK_VERSION" pyarrow duckdb || die 1 "pip could not install pyspark"
+  fi
+  maven_copy "$POMS/jdbc" "$JARS/jdbc"
+}
+
+start_cron() {
+  # a test lets the real cron daemon fire an entry written by `dataops crontab install`
+  if ! pgrep -x cron >/dev/null 2>&1; then cron && say "cron started"; fi
+}
+
+status_spark() {
+  if [ -x "$VENV/bin/spark-submit" ] && ls "$JARS"/jdbc/*.jar >/dev/null 2>&1; then
+    printf '%-10s ready    pyspark=%-8s %s\n' spark "$PYSPARK_VERSION" "local[*]; $VENV/bin/spark-submit; jdbc jars in $JARS/jdbc"
+  else
+    printf '%-10s missing  (run scripts/stack up)\n' spark; return 1
+  fi
+}
