@@ -1,0 +1,4 @@
+export * from './schema';
+export * from './errors';
+export * from './secrets';
+export * from './loader';
