@@ -1,3 +1,4 @@
 export * from './topics';
 export * from './summary';
 export * from './events';
+export * from './make-envelope';

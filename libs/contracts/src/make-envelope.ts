@@ -1,0 +1,47 @@
+import { randomUUID } from 'node:crypto';
+import { TerminalError } from '@dataops/errors';
+import { currentVersion, envelope, payloadSchemas, type Envelope } from './events';
+import type { Topic } from './topics';
+
+export interface EnvelopeIds {
+  runId: string;
+  pipeline: string;
+  producer: string;
+}
+
+export function makeEnvelope<P>(type: Topic, payload: P, ids: EnvelopeIds): Envelope<P> {
+  return {
+    id: randomUUID(),
+    type,
+    version: currentVersion,
+    runId: ids.runId,
+    pipeline: ids.pipeline,
+    occurredAt: new Date().toISOString(),
+    producer: ids.producer,
+    payload,
+  };
+}
+
+/**
+ * Validates the envelope, then its payload with the schema registered for (type, version).
+ * Anything that does not parse is terminal: retrying cannot fix it; it goes to the dead-letter topic.
+ */
+export function parseEnvelope(raw: Buffer | string | null): Envelope {
+  if (raw === null) throw new TerminalError('empty message (tombstone)');
+  let json: unknown;
+  try {
+    json = JSON.parse(raw.toString());
+  } catch {
+    throw new TerminalError('message is not JSON');
+  }
+  const parsed = envelope.safeParse(json);
+  if (!parsed.success) throw new TerminalError(`message is not a DataOps envelope: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  const versions = (payloadSchemas as Record<string, Record<number, import('zod').ZodType> | undefined>)[parsed.data.type];
+  const schema = versions?.[parsed.data.version];
+  if (!schema) throw new TerminalError(`no schema for event ${parsed.data.type} version ${parsed.data.version}`);
+  const payload = schema.safeParse(parsed.data.payload);
+  if (!payload.success) {
+    throw new TerminalError(`${parsed.data.type} v${parsed.data.version} payload: ${payload.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  return { ...parsed.data, payload: payload.data };
+}
