@@ -1,0 +1,6 @@
+export * from './type-mapping';
+export * from './mysql-catalog';
+export * from './planner';
+export * from './table-selection';
+export * from './ingest-job';
+export * from './ingest-stage';

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import type { MysqlConnection } from '@dataops/config';
+import { quoteIdentifier, customSchema } from './type-mapping';
+import type { TablePlan } from './planner';
+
+/** What jobs/ingest.py receives (spec) and returns (result). */
+export const ingestJobResult = z.object({
+  tables: z.array(
+    z.object({
+      table: z.string(),
+      rows: z.number().int().nonnegative(),
+      bytes: z.number().int().nonnegative(),
+      files: z.array(z.object({ path: z.string(), bytes: z.number().int().nonnegative() })),
+    }),
+  ),
+});
+export type IngestJobResult = z.infer<typeof ingestJobResult>;
+
+/**
+ * Connector/J settings that keep values as they are: TINYINT(1) stays a number, YEAR is not a date,
+ * zero dates become NULL (counted separately), the session runs in UTC so TIMESTAMP is an instant.
+ * No credentials here: they travel in the job's secrets file.
+ */
+const LOSSLESS_PROPERTIES: Record<string, string> = {
+  tinyInt1isBit: 'false',
+  yearIsDateType: 'false',
+  zeroDateTimeBehavior: 'CONVERT_TO_NULL',
+  connectionTimeZone: 'UTC',
+  forceConnectionTimeZoneToSession: 'true',
+  characterEncoding: 'UTF-8',
+  useCursorFetch: 'false',
+};
+
+export function jdbcUrl(connection: MysqlConnection): string {
+  const properties = new URLSearchParams({ ...LOSSLESS_PROPERTIES, ...connection.properties });
+  return `jdbc:mysql://${connection.host}:${connection.port}/${encodeURIComponent(connection.database)}?${properties}`;
+}
+
+export function readQuery(plan: TablePlan): string {
+  const select = plan.columns.map((column) => `${column.expression} AS ${quoteIdentifier(column.name)}`).join(', ');
+  return `(SELECT ${select} FROM ${quoteIdentifier(plan.table)} WHERE ${plan.where}) AS dataops_read`;
+}
+
+export function ingestJobSpec(connection: MysqlConnection, maxConnections: number, plans: { plan: TablePlan; dataPath: string }[]) {
+  return {
+    url: jdbcUrl(connection),
+    maxConnections,
+    compression: 'snappy',
+    tables: plans.map(({ plan, dataPath }) => ({
+      table: plan.table,
+      query: readQuery(plan),
+      slices: plan.slices,
+      customSchema: customSchema(plan.columns),
+      dataPath,
+    })),
+  };
+}

@@ -1,0 +1,163 @@
+import type { LoadedConfig, MysqlConnection, PipelineConfig } from '@dataops/config';
+import { resolveDatabaseCredentials } from '@dataops/config';
+import type { IngestCompleted, TableResult } from '@dataops/contracts';
+import { TerminalError } from '@dataops/errors';
+import { lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest } from '@dataops/lake';
+import type { SparkRunner } from '@dataops/spark';
+import type { StageRequest, StageRunOptions } from '@dataops/stage';
+import { ingestJobResult, ingestJobSpec } from './ingest-job';
+import { MysqlCatalogRepository, type SourceTable } from './mysql-catalog';
+import { planTable, type TablePlan } from './planner';
+import { selectTables } from './table-selection';
+
+export interface IngestRequest extends StageRequest {
+  tables?: string[];
+  fullRefresh?: boolean;
+}
+
+/**
+ * MySQL -> lake for one run: discover, plan, one spark-submit for every table, then commit each
+ * table's manifest. Idempotent by run id: tables already committed for the run are re-announced.
+ */
+export class IngestStage {
+  constructor(
+    private readonly loaded: LoadedConfig,
+    private readonly spark: SparkRunner,
+  ) {}
+
+  async execute(request: IngestRequest, options: StageRunOptions): Promise<IngestCompleted> {
+    const { pipeline, connection, sourceName } = this.source(request.pipeline);
+    const manifests = new ManifestRepository(lakeStoreFor(this.loaded.config.storage.lake), this.loaded.config.storage.lake);
+    const login = resolveDatabaseCredentials(connection.credentials, this.loaded.dir);
+    const catalog = await MysqlCatalogRepository.connect(connection, login);
+    try {
+      const tables = selectTables(await catalog.tables(pipeline.source.tables.views), pipeline.source, request.tables);
+      const committed = new Map<string, LakeManifest>();
+      for (const table of tables) {
+        const found = await manifests.find(sourceName, table.name, request.runId);
+        if (found) committed.set(table.name, found);
+      }
+      if (committed.size > 0) options.logger.info('re-announcing tables already committed for this run', { tables: [...committed.keys()] });
+      const todo = tables.filter((table) => !committed.has(table.name));
+      const plans = await this.plan(todo, sourceName, manifests, catalog, pipeline, request);
+      const fresh = plans.length > 0 ? await this.importAndCommit(plans, connection, pipeline, sourceName, manifests, catalog, request, options, login) : [];
+      const all = [...committed.values(), ...fresh].sort((a, b) => a.table.localeCompare(b.table));
+      return { logicalDate: request.logicalDate, tables: all.map((manifest) => tableResult(manifest)) };
+    } finally {
+      await catalog.close();
+    }
+  }
+
+  private async plan(tables: SourceTable[], source: string, manifests: ManifestRepository, catalog: MysqlCatalogRepository, pipeline: PipelineConfig, request: IngestRequest) {
+    const plans: TablePlan[] = [];
+    for (const table of tables) {
+      const history = await manifests.all(source, table.name);
+      const lastSnapshot = [...history].reverse().find((manifest) => manifest.fullSnapshot)?.committedAt;
+      plans.push(await planTable(table, history.at(-1), lastSnapshot, { source: pipeline.source, catalog, fullRefresh: request.fullRefresh ?? false, now: new Date() }));
+    }
+    return plans;
+  }
+
+  private async importAndCommit(
+    plans: TablePlan[],
+    connection: MysqlConnection,
+    pipeline: PipelineConfig,
+    source: string,
+    manifests: ManifestRepository,
+    catalog: MysqlCatalogRepository,
+    request: IngestRequest,
+    options: StageRunOptions,
+    login: { user: string; password: string },
+  ): Promise<LakeManifest[]> {
+    const lake = this.loaded.config.storage.lake;
+    const located = plans.map((plan) => ({ plan, dataPath: runDataPath({ lake, source, table: plan.table }, request.logicalDate, request.runId) }));
+    const zeroDates = new Map<string, Record<string, number>>();
+    for (const { plan } of located) {
+      zeroDates.set(plan.table, await catalog.zeroDates(plan.table, plan.columns.filter((c) => c.zeroDateCapable).map((c) => c.name), plan.where));
+    }
+    const result = await this.spark.run(
+      {
+        script: 'ingest.py',
+        runId: request.runId,
+        spec: ingestJobSpec(connection, pipeline.source.maxConnections, located),
+        secrets: { source: login },
+        signal: options.signal,
+        onLog: (line) => options.logger.debug(line, { spark: true }),
+        onProgress: (progress) => options.onProgress?.({ stage: 'ingest', subject: String(progress.table ?? ''), rows: Number(progress.rows ?? 0) || undefined }),
+      },
+      ingestJobResult,
+    );
+    const committed: LakeManifest[] = [];
+    for (const { plan, dataPath } of located) {
+      const written = result.tables.find((table) => table.table === plan.table);
+      if (!written) throw new TerminalError(`table ${plan.table}: the Spark job returned no result for it`, { subject: plan.table });
+      const sourceCount = await this.reconcile(plan, written.rows, catalog, options);
+      const manifest: LakeManifest = {
+        format: MANIFEST_FORMAT,
+        runId: request.runId,
+        pipeline: request.pipeline,
+        source,
+        table: plan.table,
+        mode: plan.mode,
+        fullSnapshot: plan.fullSnapshot,
+        loadDate: request.logicalDate,
+        dataPath,
+        files: written.files,
+        rows: written.rows,
+        rowsRead: written.rows,
+        sourceCount,
+        schema: plan.columns.map((column) => ({ name: column.name, mysqlType: column.mysqlType, sparkType: column.sparkType, nullable: column.nullable })),
+        checkColumn: plan.checkColumn,
+        mergeKey: plan.mergeKey,
+        watermark: plan.checkColumn && plan.upperWatermark !== null ? { column: plan.checkColumn, value: plan.upperWatermark } : null,
+        previousWatermark: plan.previousWatermark,
+        zeroDates: zeroDates.get(plan.table) ?? {},
+        committedAt: new Date().toISOString(),
+      };
+      await manifests.commit(manifest);
+      options.onProgress?.({ stage: 'ingest', subject: plan.table, rows: written.rows, bytes: written.bytes });
+      committed.push(manifest);
+    }
+    return committed;
+  }
+
+  /**
+   * Rows written must equal the source's rows for the same bounds. A full read's count is compared
+   * only when the table did not change during the read (counts before and after agree); MySQL
+   * cannot give one snapshot across the parallel slice connections (docs/ingest.md).
+   */
+  private async reconcile(plan: TablePlan, written: number, catalog: MysqlCatalogRepository, options: StageRunOptions): Promise<number | null> {
+    const after = await catalog.count(plan.table, plan.where);
+    if (after === plan.estimatedRows && written !== after) {
+      throw new TerminalError(`table ${plan.table}: wrote ${written} rows but the source has ${after} for the same bounds; nothing committed for it`, {
+        subject: plan.table,
+      });
+    }
+    if (after !== plan.estimatedRows) options.logger.warn('table changed during the read; count not comparable', { table: plan.table, before: plan.estimatedRows, after, written });
+    return plan.fullSnapshot ? after : null;
+  }
+
+  private source(pipelineName: string) {
+    const pipeline = this.loaded.config.pipelines[pipelineName];
+    if (!pipeline) throw new TerminalError(`unknown pipeline "${pipelineName}"`, { subject: pipelineName });
+    const connection = this.loaded.config.connections[pipeline.source.connection];
+    if (connection?.type !== 'mysql') throw new TerminalError(`pipeline ${pipelineName}: source connection must be mysql`);
+    return { pipeline, connection, sourceName: pipeline.source.name ?? pipeline.source.connection };
+  }
+}
+
+function tableResult(manifest: LakeManifest): TableResult {
+  return {
+    table: manifest.table,
+    mode: manifest.mode,
+    rows: manifest.rows,
+    files: manifest.files.length,
+    bytes: manifest.files.reduce((sum, file) => sum + file.bytes, 0),
+    path: manifest.dataPath,
+    watermark: manifest.watermark?.value ?? null,
+    rowsRead: manifest.rowsRead,
+    sourceCount: manifest.sourceCount,
+    zeroDates: manifest.zeroDates,
+  };
+}
+

@@ -1,0 +1,153 @@
+import mysql from 'mysql2/promise';
+import type { MysqlConnection } from '@dataops/config';
+import { TerminalError, TransientError } from '@dataops/errors';
+import { quoteIdentifier } from './type-mapping';
+
+export interface SourceColumn {
+  name: string;
+  columnType: string;
+  nullable: boolean;
+}
+
+export interface SourceTable {
+  name: string;
+  isView: boolean;
+  estimatedRows: number;
+  estimatedBytes: number;
+  columns: SourceColumn[];
+  primaryKey: string[];
+  uniqueKeys: string[][];
+}
+
+export interface Login {
+  user: string;
+  password: string;
+}
+
+/** The one door to the MySQL source's metadata and the few control queries ingest needs. */
+export class MysqlCatalogRepository {
+  private constructor(
+    private readonly pool: mysql.Pool,
+    readonly database: string,
+  ) {}
+
+  static async connect(connection: MysqlConnection, login: Login): Promise<MysqlCatalogRepository> {
+    const pool = mysql.createPool({
+      host: connection.host,
+      port: connection.port,
+      user: login.user,
+      password: login.password,
+      database: connection.database,
+      connectionLimit: 2,
+      timezone: 'Z',
+      dateStrings: true,
+      supportBigNumbers: true,
+      bigNumberStrings: true,
+      charset: 'utf8mb4',
+    });
+    const repository = new MysqlCatalogRepository(pool, connection.database);
+    await repository.query('SELECT 1', []).catch((error) => {
+      void pool.end();
+      throw classify(error, `${connection.host}:${connection.port}/${connection.database}`);
+    });
+    return repository;
+  }
+
+  async tables(includeViews: boolean): Promise<SourceTable[]> {
+    const tables = await this.query<{ name: string; type: string; rows: string | null; bytes: string | null }>(
+      `SELECT TABLE_NAME AS name, TABLE_TYPE AS type, TABLE_ROWS AS \`rows\`, DATA_LENGTH AS bytes
+         FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME`,
+      [this.database],
+    );
+    const columns = await this.query<{ table: string; name: string; type: string; nullable: string }>(
+      `SELECT TABLE_NAME AS \`table\`, COLUMN_NAME AS name, COLUMN_TYPE AS type, IS_NULLABLE AS nullable
+         FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, ORDINAL_POSITION`,
+      [this.database],
+    );
+    const keys = await this.query<{ table: string; index: string; column: string; nonUnique: string }>(
+      `SELECT TABLE_NAME AS \`table\`, INDEX_NAME AS \`index\`, COLUMN_NAME AS \`column\`, NON_UNIQUE AS nonUnique
+         FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
+      [this.database],
+    );
+    return tables
+      .filter((table) => includeViews || table.type !== 'VIEW')
+      .map((table) => ({
+        name: table.name,
+        isView: table.type === 'VIEW',
+        estimatedRows: Number(table.rows ?? 0),
+        estimatedBytes: Number(table.bytes ?? 0),
+        columns: columns
+          .filter((column) => column.table === table.name)
+          .map((column) => ({ name: column.name, columnType: column.type, nullable: column.nullable === 'YES' })),
+        primaryKey: keys.filter((key) => key.table === table.name && key.index === 'PRIMARY').map((key) => key.column),
+        uniqueKeys: uniqueKeysOf(keys.filter((key) => key.table === table.name && key.index !== 'PRIMARY' && key.nonUnique === '0')),
+      }));
+  }
+
+  async count(table: string, where: string): Promise<number> {
+    const [row] = await this.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(table)} WHERE ${where}`, []);
+    return Number(row.n);
+  }
+
+  /** The greatest value of a column as exact text (DATETIME(6) keeps its microseconds). */
+  async maxValue(table: string, column: string, where: string, temporal: boolean): Promise<string | null> {
+    const expression = temporal ? `DATE_FORMAT(MAX(${quoteIdentifier(column)}), '%Y-%m-%d %H:%i:%s.%f')` : `CAST(MAX(${quoteIdentifier(column)}) AS CHAR)`;
+    const [row] = await this.query<{ value: string | null }>(`SELECT ${expression} AS value FROM ${quoteIdentifier(table)} WHERE ${where}`, []);
+    return row.value;
+  }
+
+  /** Split points from the data: the values at every 1/slices of the rows, in key order. */
+  async quantiles(table: string, column: string, where: string, rows: number, slices: number): Promise<string[]> {
+    const points: string[] = [];
+    for (let index = 1; index < slices; index += 1) {
+      const offset = Math.floor((rows * index) / slices);
+      const [row] = await this.query<{ value: string | null }>(
+        `SELECT CAST(${quoteIdentifier(column)} AS CHAR) AS value FROM ${quoteIdentifier(table)} WHERE ${where} AND ${quoteIdentifier(column)} IS NOT NULL
+          ORDER BY ${quoteIdentifier(column)} LIMIT 1 OFFSET ${offset}`,
+        [],
+      );
+      if (row?.value !== null && row?.value !== undefined && points.at(-1) !== row.value) points.push(row.value);
+    }
+    return points;
+  }
+
+  /** Zero dates per column ('0000-00-00…'), which the reader turns into NULL. */
+  async zeroDates(table: string, columns: string[], where: string): Promise<Record<string, number>> {
+    if (columns.length === 0) return {};
+    const sums = columns.map((column, index) => `SUM(CAST(${quoteIdentifier(column)} AS CHAR) LIKE '0000-00-00%') AS z${index}`);
+    const [row] = await this.query<Record<string, string | null>>(`SELECT ${sums.join(', ')} FROM ${quoteIdentifier(table)} WHERE ${where}`, []);
+    return Object.fromEntries(columns.map((column, index) => [column, Number(row[`z${index}`] ?? 0)]).filter(([, count]) => Number(count) > 0));
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async query<T>(sql: string, params: unknown[]): Promise<T[]> {
+    try {
+      const [rows] = await this.pool.query(sql, params);
+      return rows as T[];
+    } catch (error) {
+      throw classify(error, this.database);
+    }
+  }
+}
+
+function uniqueKeysOf(rows: { index: string; column: string }[]): string[][] {
+  const byIndex = new Map<string, string[]>();
+  for (const row of rows) byIndex.set(row.index, [...(byIndex.get(row.index) ?? []), row.column]);
+  return [...byIndex.values()];
+}
+
+/** Access denied and missing privileges are terminal; an unreachable server is transient. */
+export function classify(error: unknown, where: string): Error {
+  const code = (error as { code?: string }).code ?? '';
+  const message = (error as Error).message;
+  if (['ER_ACCESS_DENIED_ERROR', 'ER_DBACCESS_DENIED_ERROR', 'ER_TABLEACCESS_DENIED_ERROR', 'ER_BAD_DB_ERROR', 'ER_NO_SUCH_TABLE', 'ER_PARSE_ERROR'].includes(code)) {
+    return new TerminalError(`MySQL ${where}: ${message}`, { cause: error });
+  }
+  if (['ECONNREFUSED', 'ETIMEDOUT', 'ENOTFOUND', 'EHOSTUNREACH', 'PROTOCOL_CONNECTION_LOST', 'ER_CON_COUNT_ERROR', 'ECONNRESET'].includes(code)) {
+    return new TransientError(`MySQL ${where} is unreachable (${code}); will retry`, { cause: error });
+  }
+  return new TerminalError(`MySQL ${where}: ${message}`, { cause: error });
+}

@@ -1,0 +1,146 @@
+import type { SourceConfig, TableOverride } from '@dataops/config';
+import { TerminalError } from '@dataops/errors';
+import type { LakeManifest } from '@dataops/lake';
+import type { MysqlCatalogRepository, SourceTable } from './mysql-catalog';
+import { planColumn, quoteIdentifier, type ColumnReadPlan } from './type-mapping';
+
+export interface TablePlan {
+  table: string;
+  mode: 'full' | 'append' | 'lastmodified';
+  /** this run reads the whole table (full mode, first incremental run, refresh, snapshot due) */
+  fullSnapshot: boolean;
+  checkColumn: string | null;
+  mergeKey: string[] | null;
+  splitColumn: string | null;
+  /** one SQL predicate per slice; Spark reads each slice over its own connection */
+  slices: string[];
+  /** the rows this run reads: the table's filter and the incremental bounds */
+  where: string;
+  columns: ColumnReadPlan[];
+  /** rows matching `where` when planned */
+  estimatedRows: number;
+  previousWatermark: { column: string; value: string } | null;
+  /** the upper bound read this run, and so the next watermark */
+  upperWatermark: string | null;
+}
+
+const SMALL_TABLE_ROWS = 20_000;
+const TEMPORAL = /^(date|datetime|timestamp)/i;
+const INTEGER = /^(tinyint|smallint|mediumint|int|integer|bigint)/i;
+
+export interface PlanContext {
+  source: SourceConfig;
+  catalog: MysqlCatalogRepository;
+  fullRefresh: boolean;
+  now: Date;
+}
+
+export function tableSettings(source: SourceConfig, table: string): TableOverride {
+  return { ...source.defaults, ...(source.overrides[table] ?? {}) };
+}
+
+export async function planTable(table: SourceTable, previous: LakeManifest | undefined, lastSnapshotAt: string | undefined, context: PlanContext): Promise<TablePlan> {
+  const settings = tableSettings(context.source, table.name);
+  const mode = settings.mode ?? 'full';
+  const columns = table.columns.map((column) => planColumn(column.name, column.columnType, column.nullable));
+  checkDrift(table.name, columns, previous, settings.schemaDrift ?? 'fail');
+  const checkColumn = mode === 'full' ? null : requireColumn(table, settings.checkColumn, 'checkColumn');
+  const temporal = checkColumn ? TEMPORAL.test(columnType(table, checkColumn)) : false;
+  const snapshotDue = settings.fullSnapshotEvery !== undefined && (!lastSnapshotAt || ageMs(lastSnapshotAt, context.now) > durationMs(settings.fullSnapshotEvery));
+  const fullSnapshot = mode === 'full' || !previous?.watermark || context.fullRefresh || snapshotDue;
+  const filter = settings.where ? `(${settings.where})` : '1=1';
+  const upper = checkColumn ? await context.catalog.maxValue(table.name, checkColumn, filter, temporal) : null;
+  const where = checkColumn
+    ? boundsFilter(filter, checkColumn, fullSnapshot ? null : previous!.watermark!.value, upper, mode === 'lastmodified' ? durationMs(settings.lookback ?? '0s') : 0)
+    : filter;
+  const rows = await context.catalog.count(table.name, where);
+  const splitColumn = chooseSplitColumn(table, settings.splitColumn);
+  const sliceCount = Math.min(settings.slices ?? 4, context.source.maxConnections);
+  const points = splitColumn && rows >= SMALL_TABLE_ROWS && sliceCount > 1 ? await context.catalog.quantiles(table.name, splitColumn, where, rows, sliceCount) : [];
+  return {
+    table: table.name,
+    mode,
+    fullSnapshot,
+    checkColumn,
+    mergeKey: mode === 'lastmodified' ? (settings.mergeKey ?? null) : null,
+    splitColumn: points.length > 0 ? splitColumn : null,
+    slices: slicePredicates(splitColumn, points),
+    where,
+    columns,
+    estimatedRows: rows,
+    previousWatermark: previous?.watermark ?? null,
+    upperWatermark: upper ?? previous?.watermark?.value ?? null,
+  };
+}
+
+/** Predicates from split points p1 < p2 < … : (-inf, p1), [p1, p2), …, [pn, +inf), NULLs in the first. */
+export function slicePredicates(column: string | null, points: string[]): string[] {
+  if (!column || points.length === 0) return ['1=1'];
+  const key = quoteIdentifier(column);
+  const literal = sqlLiteral;
+  const slices = [`(${key} < ${literal(points[0])} OR ${key} IS NULL)`];
+  for (let index = 1; index < points.length; index += 1) slices.push(`(${key} >= ${literal(points[index - 1])} AND ${key} < ${literal(points[index])})`);
+  slices.push(`${key} >= ${literal(points[points.length - 1])}`);
+  return slices;
+}
+
+/**
+ * Incremental bounds: (lower - lookback, upper]. The upper bound is taken before the read so rows
+ * arriving meanwhile wait for the next run instead of slipping past a moving watermark.
+ */
+export function boundsFilter(filter: string, column: string, lower: string | null, upper: string | null, lookbackMs: number): string {
+  const key = quoteIdentifier(column);
+  const parts = [filter];
+  if (upper !== null) parts.push(`${key} <= ${sqlLiteral(upper)}`);
+  if (lower !== null) {
+    const lowered = lookbackMs > 0 ? `${sqlLiteral(lower)} - INTERVAL ${Math.round(lookbackMs * 1000)} MICROSECOND` : sqlLiteral(lower);
+    parts.push(`${key} > ${lowered}`);
+  }
+  return parts.join(' AND ');
+}
+
+/** Integers stay numbers (a quoted BIGINT would be compared as a double and lose digits). */
+export function sqlLiteral(value: string): string {
+  return /^-?\d+$/.test(value) ? value : `'${value.replaceAll('\\', '\\\\').replaceAll("'", "''")}'`;
+}
+
+function chooseSplitColumn(table: SourceTable, configured: string | undefined): string | null {
+  if (configured) return requireColumn(table, configured, 'splitColumn');
+  const candidates = [table.primaryKey, ...table.uniqueKeys].filter((key) => key.length === 1).map((key) => key[0]);
+  return candidates.find((column) => INTEGER.test(columnType(table, column))) ?? null;
+}
+
+function requireColumn(table: SourceTable, column: string | undefined, field: string): string {
+  if (!column) throw new TerminalError(`table ${table.name}: ${field} is required for this mode`, { subject: table.name });
+  if (!table.columns.some((candidate) => candidate.name === column)) {
+    throw new TerminalError(`table ${table.name}: ${field} "${column}" is not a column of the table`, { subject: table.name });
+  }
+  return column;
+}
+
+function columnType(table: SourceTable, column: string): string {
+  return table.columns.find((candidate) => candidate.name === column)?.columnType ?? '';
+}
+
+/** A dropped column or a changed type stops the table, unless the table's policy lets it evolve. */
+function checkDrift(table: string, columns: ColumnReadPlan[], previous: LakeManifest | undefined, policy: 'fail' | 'evolve'): void {
+  if (!previous || policy === 'evolve') return;
+  for (const old of previous.schema) {
+    const now = columns.find((column) => column.name === old.name);
+    if (!now) throw new TerminalError(`table ${table}: column ${old.name} (${old.mysqlType}) was dropped at the source; set schemaDrift: evolve for this table to accept it`, { subject: table });
+    if (now.mysqlType.toLowerCase() !== old.mysqlType.toLowerCase()) {
+      throw new TerminalError(`table ${table}: column ${old.name} changed type from ${old.mysqlType} to ${now.mysqlType}; set schemaDrift: evolve for this table to accept it`, { subject: table });
+    }
+  }
+}
+
+export function durationMs(text: string): number {
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
+  if (!match) throw new TerminalError(`invalid duration ${text}`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
+  return Number(match[1]) * unit;
+}
+
+function ageMs(iso: string, now: Date): number {
+  return now.getTime() - Date.parse(iso);
+}

@@ -1,0 +1,108 @@
+/**
+ * MySQL column types -> what Spark reads and Parquet stores. Lossless by default; documented in
+ * docs/type-mapping.md. Each column gets a read expression (what the SELECT sends to MySQL) and a
+ * Spark type (given to Spark's JDBC reader as customSchema, so no driver default decides).
+ */
+export interface ColumnReadPlan {
+  name: string;
+  mysqlType: string;
+  /** SQL in the SELECT list, aliased back to the column name */
+  expression: string;
+  /** Spark DDL type for customSchema */
+  sparkType: string;
+  nullable: boolean;
+  /** DATE/DATETIME/TIMESTAMP: zero dates become NULL and are counted */
+  zeroDateCapable: boolean;
+}
+
+export function quoteIdentifier(name: string): string {
+  return `\`${name.replaceAll('`', '``')}\``;
+}
+
+export function planColumn(name: string, columnType: string, nullable: boolean): ColumnReadPlan {
+  const type = columnType.toLowerCase();
+  const column = quoteIdentifier(name);
+  const plan = (sparkType: string, expression = column, zeroDateCapable = false): ColumnReadPlan => ({
+    name,
+    mysqlType: columnType,
+    expression,
+    sparkType,
+    nullable,
+    zeroDateCapable,
+  });
+  const unsigned = type.includes('unsigned');
+  const base = type.replace(/\(.*$/, '').replace(/ .*$/, '');
+  switch (base) {
+    case 'tinyint':
+      // TINYINT(1) stays a number: Connector/J's tinyInt1isBit is off, and 0..255 needs SMALLINT when unsigned
+      return plan(unsigned ? 'SMALLINT' : 'TINYINT');
+    case 'smallint':
+      return plan(unsigned ? 'INT' : 'SMALLINT');
+    case 'mediumint':
+      return plan('INT');
+    case 'int':
+    case 'integer':
+      return plan(unsigned ? 'BIGINT' : 'INT');
+    case 'bigint':
+      // above 2^63 does not fit a signed long: DECIMAL(20,0) holds every BIGINT UNSIGNED exactly
+      return plan(unsigned ? 'DECIMAL(20,0)' : 'BIGINT');
+    case 'decimal':
+    case 'numeric':
+      return decimalPlan(type, plan, column);
+    case 'float':
+      return plan('FLOAT');
+    case 'double':
+    case 'real':
+      return plan('DOUBLE');
+    case 'bit':
+      // BIT(n) as its unsigned integer value (n <= 64 always fits DECIMAL(20,0))
+      return plan('DECIMAL(20,0)', `CAST(${column} AS UNSIGNED)`);
+    case 'date':
+      return plan('DATE', column, true);
+    case 'datetime':
+      // a wall-clock time without zone
+      return plan('TIMESTAMP_NTZ', column, true);
+    case 'timestamp':
+      // an instant; the session and Spark both run in UTC
+      return plan('TIMESTAMP', column, true);
+    case 'time':
+      // TIME spans -838:59:59..838:59:59: more than a day, so it is kept as its exact text
+      return plan('STRING', `CAST(${column} AS CHAR)`);
+    case 'year':
+      return plan('SMALLINT', `CAST(${column} AS UNSIGNED)`);
+    case 'binary':
+    case 'varbinary':
+    case 'tinyblob':
+    case 'blob':
+    case 'mediumblob':
+    case 'longblob':
+      return plan('BINARY');
+    case 'geometry':
+    case 'point':
+    case 'linestring':
+    case 'polygon':
+    case 'multipoint':
+    case 'multilinestring':
+    case 'multipolygon':
+    case 'geometrycollection':
+      // standard WKB (the SRID is dropped; documented)
+      return plan('BINARY', `ST_AsBinary(${column})`);
+    default:
+      // char, varchar, text, enum, set, json (MariaDB: longtext) and anything textual
+      return plan('STRING');
+  }
+}
+
+function decimalPlan(type: string, plan: (sparkType: string, expression?: string) => ColumnReadPlan, column: string): ColumnReadPlan {
+  const match = /\((\d+)(?:,\s*(\d+))?\)/.exec(type);
+  const precision = match ? Number(match[1]) : 10;
+  const scale = match?.[2] ? Number(match[2]) : 0;
+  // Spark decimals stop at 38 digits: wider ones are kept as their exact decimal text
+  if (precision > 38) return plan('STRING', `CAST(${column} AS CHAR)`);
+  return plan(`DECIMAL(${precision},${scale})`);
+}
+
+/** customSchema for Spark's JDBC reader: `name` TYPE, ... */
+export function customSchema(columns: ColumnReadPlan[]): string {
+  return columns.map((column) => `${quoteIdentifier(column.name)} ${column.sparkType}`).join(', ');
+}

@@ -1,0 +1,34 @@
+import type { LakeManifest } from './manifest';
+import { joinPath } from './paths';
+
+/** How transform reads a raw table as it stands now: which files, and how to de-duplicate them. */
+export interface CurrentView {
+  table: string;
+  mode: LakeManifest['mode'];
+  files: string[];
+  /** committed rows in those files (before de-duplication) */
+  rows: number;
+  /** lastmodified: keep the row with the greatest orderBy per key */
+  dedupe: { key: string[]; orderBy: string } | null;
+  runIds: string[];
+}
+
+/**
+ * full: the latest committed run. append: every run since the latest full snapshot.
+ * lastmodified: the same runs, de-duplicated by merge key (latest check column wins).
+ */
+export function currentView(manifests: LakeManifest[]): CurrentView | undefined {
+  const latest = manifests.at(-1);
+  if (!latest) return undefined;
+  const lastSnapshot = manifests.map((manifest) => manifest.fullSnapshot).lastIndexOf(true);
+  const live = latest.mode === 'full' ? [latest] : manifests.slice(Math.max(0, lastSnapshot));
+  return {
+    table: latest.table,
+    mode: latest.mode,
+    files: live.flatMap((manifest) => manifest.files.map((file) => joinPath(manifest.dataPath, file.path))),
+    rows: live.reduce((sum, manifest) => sum + manifest.rows, 0),
+    dedupe:
+      latest.mode === 'lastmodified' && latest.mergeKey && latest.checkColumn ? { key: latest.mergeKey, orderBy: latest.checkColumn } : null,
+    runIds: live.map((manifest) => manifest.runId),
+  };
+}
