@@ -1,0 +1,132 @@
+"""SQL models: references, order, materialization."""
+
+import re
+from typing import Any, Dict, List
+
+from pyspark.sql import DataFrame, SparkSession, Window
+from pyspark.sql import functions as F
+
+from .runtime import JobError, progress
+from .transform_checks import run_checks
+
+_RELATION = re.compile(r"UnresolvedRelation \[([^\]]*)\]")
+
+
+def references(spark: SparkSession, model: Dict[str, Any], known: set) -> List[str]:
+    """The known tables a model reads, found by Spark's own SQL parser."""
+    try:
+        plan = spark._jsparkSession.sessionState().sqlParser().parsePlan(model["sql"])
+    except Exception as error:  # noqa: BLE001
+        raise JobError(f"model {model['name']} ({model['file']}): {_spark_message(error)}", subject=model["name"])
+    names = set()
+    for match in _RELATION.findall(plan.treeString()):
+        name = match.split(",")[-1].strip().strip("`")
+        if name in known:
+            names.add(name)
+    return sorted(names - {model["name"]})
+
+
+def order_models(models: List[Dict[str, Any]], deps: Dict[str, List[str]]) -> List[Dict[str, Any]]:
+    """Topological order; a cycle is an error that names the models in it."""
+    by_name = {m["name"]: m for m in models}
+    ordered, state = [], {}
+
+    def visit(name, trail):
+        if state.get(name) == "done":
+            return
+        if state.get(name) == "visiting":
+            cycle = trail[trail.index(name):] + [name]
+            raise JobError(f"models reference each other in a cycle: {' -> '.join(cycle)}", subject=name)
+        state[name] = "visiting"
+        for dep in deps[name]:
+            if dep in by_name:
+                visit(dep, trail + [name])
+        state[name] = "done"
+        ordered.append(by_name[name])
+
+    for model in sorted(models, key=lambda m: m["name"]):
+        visit(model["name"], [])
+    return ordered
+
+
+def register_raw(spark: SparkSession, raw: Dict[str, Any]) -> None:
+    frame = spark.read.parquet(*raw["files"]) if raw["files"] else None
+    if frame is None:
+        raise JobError(f"raw table {raw['table']} has no committed files", subject=raw["table"])
+    frame = frame.drop("load_date", "run")
+    if raw.get("dedupe"):
+        key, order_by = raw["dedupe"]["key"], raw["dedupe"]["orderBy"]
+        window = Window.partitionBy(*[F.col(f"`{k}`") for k in key]).orderBy(F.col(f"`{order_by}`").desc_nulls_last())
+        frame = frame.withColumn("__dataops_rank", F.row_number().over(window)).where("__dataops_rank = 1").drop("__dataops_rank")
+    frame.createOrReplaceTempView(f"`{raw['table']}`")
+
+
+def define(spark: SparkSession, model: Dict[str, Any]) -> DataFrame:
+    try:
+        frame = spark.sql(model["sql"])
+        frame.schema  # analysis happens here: unknown tables and columns fail before any write
+    except Exception as error:  # noqa: BLE001
+        raise JobError(f"model {model['name']} ({model['file']}): {_spark_message(error)}", subject=model["name"])
+    frame.createOrReplaceTempView(f"`{model['name']}`")
+    return frame
+
+
+def materialize(spark: SparkSession, model: Dict[str, Any], frame: DataFrame) -> DataFrame:
+    """The new version's rows: rebuilt, or the previous version with the new rows merged in."""
+    config, previous = model["config"], model.get("previousPath")
+    if config["materialized"] != "incremental" or not previous:
+        return frame
+    old = spark.read.format(model["format"]).load(previous)
+    if config.get("strategy") == "merge":
+        keys = config["uniqueKey"]
+        kept = old.join(frame.select(*keys).distinct(), on=keys, how="left_anti")
+    else:
+        parts = config["partitionBy"]
+        if not parts:
+            raise JobError(f"model {model['name']}: overwrite_partitions needs partitionBy", subject=model["name"])
+        kept = old.join(frame.select(*parts).distinct(), on=parts, how="left_anti")
+    return kept.unionByName(frame, allowMissingColumns=True)
+
+
+def write(frame: DataFrame, model: Dict[str, Any]) -> None:
+    writer = frame.write.mode("overwrite").format(model["format"]).option("compression", model["compression"])
+    if model["config"]["partitionBy"]:
+        writer = writer.partitionBy(*model["config"]["partitionBy"])
+    writer.save(model["path"])
+
+
+def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any]) -> Dict[str, Any]:
+    spark.conf.set("spark.sql.caseSensitive", "true")
+    spark.conf.set("spark.sql.sources.partitionOverwriteMode", "static")
+    reconciliation = []
+    for raw in spec["raw"]:
+        register_raw(spark, raw)
+        reconciliation.append(raw)
+    known = {raw["table"] for raw in spec["raw"]} | {m["name"] for m in spec["models"]}
+    clash = {raw["table"] for raw in spec["raw"]} & {m["name"] for m in spec["models"]}
+    if clash:
+        raise JobError(f"model names clash with raw tables: {', '.join(sorted(clash))}; rename the model files")
+    deps = {m["name"]: references(spark, m, known) for m in spec["models"]}
+    ordered = order_models(spec["models"], deps)
+    frames = {m["name"]: define(spark, m) for m in ordered}
+    results = []
+    for model in ordered:
+        progress(model=model["name"], phase="writing")
+        spark.sparkContext.setJobDescription(f"model {model['name']}")
+        write(materialize(spark, model, frames[model["name"]]), model)
+        written = spark.read.format(model["format"]).load(model["path"])
+        written.createOrReplaceTempView(f"`{model['name']}`")  # checks and later readers see the new version
+        rows = written.count()
+        progress(model=model["name"], phase="written", rows=rows)
+        results.append({
+            "name": model["name"], "rows": rows, "path": model["path"], "format": model["format"],
+            "columns": [{"name": f.name, "type": f.dataType.simpleString(), "nullable": f.nullable} for f in written.schema.fields],
+            "dependsOn": deps[model["name"]],
+        })
+    checks = run_checks(spark, spec["checks"], reconciliation)
+    return {"models": results, "checks": checks}
+
+
+def _spark_message(error: Exception) -> str:
+    text = str(error).strip()
+    return " ".join(text.splitlines()[:4])[:1500]

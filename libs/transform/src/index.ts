@@ -1,0 +1,4 @@
+export * from './warehouse-publisher';
+export * from './models';
+export * from './transform-job';
+export * from './transform-stage';
