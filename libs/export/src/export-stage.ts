@@ -1,0 +1,109 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LoadedConfig, SftpConnection } from '@dataops/config';
+import { resolveDatabaseCredentials } from '@dataops/config';
+import type { ExportCompleted, ModelResult, TargetResult } from '@dataops/contracts';
+import { TerminalError } from '@dataops/errors';
+import type { SparkRunner } from '@dataops/spark';
+import type { StageRequest, StageRunOptions } from '@dataops/stage';
+import { exportJobResult } from './export-job';
+import { finishJdbcExport, openTarget, prepareJdbcExport, type PreparedJdbcExport } from './jdbc-export';
+import { deliverFiles, openSftp, prepareSftpDelivery, resultOf, type SftpDelivery } from './sftp-export';
+
+export interface ExportRequest extends StageRequest {
+  models: ModelResult[];
+}
+
+/**
+ * Warehouse -> BI for one run. Every target is prepared (checked, staging created, or found done),
+ * one spark-submit fills the staging tables and writes the files, then each JDBC target switches
+ * in one transaction and each SFTP target receives its files and, last, its manifest.
+ */
+export class ExportStage {
+  constructor(
+    private readonly loaded: LoadedConfig,
+    private readonly spark: SparkRunner,
+  ) {}
+
+  async execute(request: ExportRequest, options: StageRunOptions): Promise<ExportCompleted> {
+    const pipeline = this.loaded.config.pipelines[request.pipeline];
+    if (!pipeline) throw new TerminalError(`unknown pipeline "${request.pipeline}"`, { subject: request.pipeline });
+    const jdbc: PreparedJdbcExport[] = [];
+    const sftp: SftpDelivery[] = [];
+    const localRoot = await mkdtemp(join(tmpdir(), `dataops-export-${request.runId.replace(/[^\w.-]/g, '_')}-`));
+    try {
+      for (const target of pipeline.export) {
+        const model = request.models.find((candidate) => candidate.name === target.model);
+        if (!model) throw new TerminalError(`export: model ${target.model} is not among this run's models`, { subject: target.model });
+        const connection = this.loaded.config.connections[target.connection];
+        if (target.type === 'jdbc') jdbc.push(await prepareJdbcExport(target, model, openTarget(connection, this.loaded), request.runId));
+        else sftp.push(await prepareSftpDelivery(target, model, await openSftp(connection as SftpConnection, this.loaded), request.logicalDate, request.runId));
+      }
+      const pendingJdbc = jdbc.filter((item) => item.done === undefined);
+      const pendingSftp = sftp.filter((item) => !item.done);
+      if (jdbc.length + sftp.length > pendingJdbc.length + pendingSftp.length) options.logger.info('some targets were already delivered by this run; left as they are');
+      const job = pendingJdbc.length + pendingSftp.length > 0 ? await this.runJob(request, pendingJdbc, pendingSftp, localRoot, options) : undefined;
+      const targets: TargetResult[] = [];
+      for (const item of jdbc) {
+        const result =
+          item.done !== undefined
+            ? { type: 'jdbc' as const, name: `${item.target.connection}:${item.table}`, table: item.table, rows: item.done, files: [] }
+            : await finishJdbcExport(item, job!.staged.find((staged) => staged.name === jdbcName(item))!.rows);
+        options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows });
+        targets.push(result);
+      }
+      for (const item of sftp) {
+        const result = item.done ? resultOf(item, item.done) : await deliverFiles(item, job!.written.find((w) => w.name === sftpName(item))!.files, request.runId, request.logicalDate);
+        options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows });
+        targets.push(result);
+      }
+      return { logicalDate: request.logicalDate, targets };
+    } finally {
+      await Promise.all([...jdbc.map((item) => item.repository.close()), ...sftp.map((item) => item.sftp.close())]);
+      await rm(localRoot, { recursive: true, force: true });
+    }
+  }
+
+  private async runJob(request: ExportRequest, jdbc: PreparedJdbcExport[], sftp: SftpDelivery[], localRoot: string, options: StageRunOptions) {
+    const secrets: Record<string, { user: string; password: string }> = {};
+    for (const item of jdbc) {
+      const connection = this.loaded.config.connections[item.target.connection];
+      if (connection.type !== 'sftp') secrets[item.target.connection] = resolveDatabaseCredentials(connection.credentials, this.loaded.dir);
+    }
+    const source = (model: ModelResult) => ({ path: model.path, format: model.format ?? 'parquet' });
+    const spec = {
+      jdbc: jdbc.map((item) => ({
+        name: jdbcName(item),
+        connection: item.target.connection,
+        url: item.repository.jdbcUrl,
+        driver: item.repository.driver,
+        staging: item.staging,
+        columns: (item.model.columns ?? []).map((column) => column.name),
+        model: source(item.model),
+      })),
+      files: sftp.map((item, index) => ({
+        name: sftpName(item),
+        format: item.target.format,
+        gzip: item.target.gzip,
+        localDir: join(localRoot, `files-${index}`),
+        model: source(item.model),
+      })),
+    };
+    return this.spark.run(
+      {
+        script: 'export.py',
+        runId: request.runId,
+        spec,
+        secrets,
+        signal: options.signal,
+        onLog: (line) => options.logger.debug(line, { spark: true }),
+        onProgress: (progress) => options.onProgress?.({ stage: 'export', subject: String(progress.target ?? ''), rows: Number(progress.rows ?? 0) || undefined }),
+      },
+      exportJobResult,
+    );
+  }
+}
+
+const jdbcName = (item: PreparedJdbcExport) => `${item.target.connection}:${item.table}`;
+const sftpName = (item: SftpDelivery) => `${item.target.connection}:${item.remoteDir}`;

@@ -1,0 +1,62 @@
+import type { Connection, JdbcExportTarget, LoadedConfig } from '@dataops/config';
+import { resolveDatabaseCredentials } from '@dataops/config';
+import type { ModelResult, TargetResult } from '@dataops/contracts';
+import { TerminalError } from '@dataops/errors';
+import { stagingName, type JdbcTargetRepository } from './jdbc-target';
+import { MysqlTarget } from './mysql-target';
+import { PostgresTarget } from './postgres-target';
+import { compatible } from './sql-types';
+
+export interface PreparedJdbcExport {
+  target: JdbcExportTarget;
+  table: string;
+  staging: string;
+  repository: JdbcTargetRepository;
+  model: ModelResult;
+  runId: string;
+  /** set when this run already loaded the table: nothing to do */
+  done?: number;
+}
+
+export function openTarget(connection: Connection, loaded: LoadedConfig): JdbcTargetRepository {
+  if (connection.type === 'sftp') throw new TerminalError('a jdbc export needs a mysql or postgres connection');
+  const login = resolveDatabaseCredentials(connection.credentials, loaded.dir);
+  return connection.type === 'postgres' ? new PostgresTarget(connection, login) : new MysqlTarget(connection, login);
+}
+
+/**
+ * Before any data moves: a missing target is created with mapped types; an existing one must have
+ * every column with a compatible type, or the export fails naming both sides.
+ */
+export async function prepareJdbcExport(target: JdbcExportTarget, model: ModelResult, repository: JdbcTargetRepository, runId: string): Promise<PreparedJdbcExport> {
+  const table = target.table ?? model.name;
+  const done = await repository.loadedRun(table, runId);
+  const prepared = { target, table, staging: stagingName(table, runId), repository, model, runId };
+  if (done !== undefined) return { ...prepared, done };
+  const columns = model.columns ?? [];
+  const existing = await repository.columns(table);
+  if (!existing) await repository.createTable(table, columns, target.mode === 'upsert' ? target.key : undefined);
+  else {
+    for (const column of columns) {
+      const found = existing.find((candidate) => candidate.name === column.name);
+      if (!found) throw new TerminalError(`export ${model.name} -> ${table}: target has no column ${column.name} (model type ${column.type}); add it or drop the table`, { subject: table });
+      if (!compatible(column.type, found.dataType)) {
+        throw new TerminalError(`export ${model.name} -> ${table}: column ${model.name}.${column.name} is ${column.type} but ${table}.${column.name} is ${found.dataType}`, { subject: table });
+      }
+    }
+  }
+  await repository.createStaging(table, prepared.staging);
+  return prepared;
+}
+
+/** The switch: one transaction that also records the run in the target database. */
+export async function finishJdbcExport(prepared: PreparedJdbcExport, stagedRows: number): Promise<TargetResult> {
+  const { repository, table, staging, target, model } = prepared;
+  const inStaging = await repository.stagedRows(staging);
+  if (inStaging !== stagedRows || stagedRows !== model.rows) {
+    throw new TerminalError(`export ${model.name} -> ${table}: staging holds ${inStaging} rows, Spark wrote ${stagedRows}, the model has ${model.rows}; target unchanged`, { subject: table });
+  }
+  const rows = await repository.switchIn({ table, staging, columns: (model.columns ?? []).map((column) => column.name), mode: target.mode, key: target.key, runId: prepared.runId });
+  await repository.dropStaging(staging);
+  return { type: 'jdbc', name: `${target.connection}:${table}`, table, rows, files: [] };
+}

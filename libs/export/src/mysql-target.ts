@@ -1,0 +1,108 @@
+import mysql from 'mysql2/promise';
+import type { ModelResult } from '@dataops/contracts';
+import type { MysqlConnection } from '@dataops/config';
+import { TerminalError, TransientError } from '@dataops/errors';
+import { RUNS_TABLE, type JdbcTargetRepository, type SwitchRequest, type TargetColumn } from './jdbc-target';
+import { targetType } from './sql-types';
+
+const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+
+export class MysqlTarget implements JdbcTargetRepository {
+  readonly dialect = 'mysql' as const;
+  readonly driver = 'com.mysql.cj.jdbc.Driver';
+  readonly jdbcUrl: string;
+  private readonly pool: mysql.Pool;
+
+  constructor(private readonly connection: MysqlConnection, login: { user: string; password: string }) {
+    this.pool = mysql.createPool({ host: connection.host, port: connection.port, user: login.user, password: login.password, database: connection.database, connectionLimit: 2, timezone: 'Z', charset: 'utf8mb4' });
+    // rewriteBatchedStatements: Spark's batches go as multi-row INSERTs; UTC so DATETIME(6) keeps the value written
+    this.jdbcUrl = `jdbc:mysql://${connection.host}:${connection.port}/${connection.database}?rewriteBatchedStatements=true&connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true&characterEncoding=UTF-8`;
+  }
+
+  async loadedRun(table: string, runId: string): Promise<number | undefined> {
+    await this.query(`CREATE TABLE IF NOT EXISTS ${RUNS_TABLE} (target_table VARCHAR(255) NOT NULL, run_id VARCHAR(255) NOT NULL, \`rows\` BIGINT NOT NULL,
+      loaded_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6), PRIMARY KEY (target_table, run_id)) ENGINE=InnoDB`);
+    const rows = await this.query(`SELECT \`rows\` FROM ${RUNS_TABLE} WHERE target_table = ? AND run_id = ?`, [table, runId]);
+    return rows[0] ? Number(rows[0].rows) : undefined;
+  }
+
+  async columns(table: string): Promise<TargetColumn[] | undefined> {
+    const rows = await this.query(
+      'SELECT COLUMN_NAME AS name, COLUMN_TYPE AS dataType FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION',
+      [this.connection.database, table],
+    );
+    return rows.length > 0 ? (rows as unknown as TargetColumn[]) : undefined;
+  }
+
+  async createTable(table: string, columns: NonNullable<ModelResult['columns']>, key?: string[]): Promise<void> {
+    const definitions = columns.map((column) => `${quote(column.name)} ${targetType(column.type, 'mysql', key?.includes(column.name))}`);
+    if (key) definitions.push(`PRIMARY KEY (${key.map(quote).join(', ')})`);
+    await this.query(`CREATE TABLE IF NOT EXISTS ${quote(table)} (${definitions.join(', ')}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+  }
+
+  async createStaging(table: string, staging: string): Promise<void> {
+    await this.query(`DROP TABLE IF EXISTS ${quote(staging)}`);
+    await this.query(`CREATE TABLE ${quote(staging)} LIKE ${quote(table)}`);
+  }
+
+  async stagedRows(staging: string): Promise<number> {
+    return Number((await this.query(`SELECT COUNT(*) AS n FROM ${quote(staging)}`))[0].n);
+  }
+
+  async switchIn(request: SwitchRequest): Promise<number> {
+    const connection = await this.pool.getConnection();
+    const columns = request.columns.map(quote).join(', ');
+    try {
+      await connection.beginTransaction();
+      const [done] = await connection.query(`SELECT \`rows\` FROM ${RUNS_TABLE} WHERE target_table = ? AND run_id = ? FOR UPDATE`, [request.table, request.runId]);
+      if ((done as { rows: number }[])[0]) {
+        await connection.rollback();
+        return Number((done as { rows: number }[])[0].rows);
+      }
+      if (request.mode === 'replace') await connection.query(`DELETE FROM ${quote(request.table)}`);
+      const update =
+        request.mode === 'upsert'
+          ? ` ON DUPLICATE KEY UPDATE ${request.columns
+              .filter((column) => !request.key!.includes(column))
+              .map((column) => `${quote(column)} = VALUES(${quote(column)})`)
+              .join(', ')}`
+          : '';
+      await connection.query(`INSERT INTO ${quote(request.table)} (${columns}) SELECT ${columns} FROM ${quote(request.staging)}${update}`);
+      const staged = await this.stagedRows(request.staging);
+      await connection.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, \`rows\`) VALUES (?, ?, ?)`, [request.table, request.runId, staged]);
+      await connection.commit();
+      return staged;
+    } catch (error) {
+      await connection.rollback().catch(() => undefined);
+      throw classify(error, request.table);
+    } finally {
+      connection.release();
+    }
+  }
+
+  async dropStaging(staging: string): Promise<void> {
+    await this.query(`DROP TABLE IF EXISTS ${quote(staging)}`);
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end();
+  }
+
+  private async query(sql: string, params: unknown[] = []): Promise<Record<string, unknown>[]> {
+    try {
+      const [rows] = await this.pool.query(sql, params);
+      return rows as Record<string, unknown>[];
+    } catch (error) {
+      throw classify(error, `MySQL ${this.connection.host}:${this.connection.port}/${this.connection.database}`);
+    }
+  }
+}
+
+function classify(error: unknown, where: string): Error {
+  const code = (error as { code?: string }).code ?? '';
+  if (['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', 'PROTOCOL_CONNECTION_LOST', 'ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT'].includes(code)) {
+    return new TransientError(`${where}: ${(error as Error).message}`, { cause: error });
+  }
+  if (code === 'ER_ACCESS_DENIED_ERROR') return new TerminalError(`${where}: access denied (check the credentials file)`, { cause: error });
+  return new TerminalError(`${where}: ${(error as Error).message}`, { cause: error });
+}
