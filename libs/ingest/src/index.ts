@@ -4,3 +4,4 @@ export * from './planner';
 export * from './table-selection';
 export * from './ingest-job';
 export * from './ingest-stage';
+export * from './plan-pipeline';

@@ -6,8 +6,9 @@ import { lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type La
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
 import { ingestJobResult, ingestJobSpec } from './ingest-job';
-import { MysqlCatalogRepository, type SourceTable } from './mysql-catalog';
-import { planTable, type TablePlan } from './planner';
+import { MysqlCatalogRepository } from './mysql-catalog';
+import type { TablePlan } from './planner';
+import { planTables } from './plan-pipeline';
 import { selectTables } from './table-selection';
 
 export interface IngestRequest extends StageRequest {
@@ -39,23 +40,13 @@ export class IngestStage {
       }
       if (committed.size > 0) options.logger.info('re-announcing tables already committed for this run', { tables: [...committed.keys()] });
       const todo = tables.filter((table) => !committed.has(table.name));
-      const plans = await this.plan(todo, sourceName, manifests, catalog, pipeline, request);
+      const plans = await planTables(todo, { source: pipeline.source, catalog, fullRefresh: request.fullRefresh ?? false, now: new Date() }, manifests, sourceName);
       const fresh = plans.length > 0 ? await this.importAndCommit(plans, connection, pipeline, sourceName, manifests, catalog, request, options, login) : [];
       const all = [...committed.values(), ...fresh].sort((a, b) => a.table.localeCompare(b.table));
       return { logicalDate: request.logicalDate, tables: all.map((manifest) => tableResult(manifest)) };
     } finally {
       await catalog.close();
     }
-  }
-
-  private async plan(tables: SourceTable[], source: string, manifests: ManifestRepository, catalog: MysqlCatalogRepository, pipeline: PipelineConfig, request: IngestRequest) {
-    const plans: TablePlan[] = [];
-    for (const table of tables) {
-      const history = await manifests.all(source, table.name);
-      const lastSnapshot = [...history].reverse().find((manifest) => manifest.fullSnapshot)?.committedAt;
-      plans.push(await planTable(table, history.at(-1), lastSnapshot, { source: pipeline.source, catalog, fullRefresh: request.fullRefresh ?? false, now: new Date() }));
-    }
-    return plans;
   }
 
   private async importAndCommit(

@@ -1,0 +1,61 @@
+import type { Command } from 'commander';
+import { createStages, runInProcess } from '@dataops/pipeline';
+import { manualRunId } from '@dataops/schedule';
+import type { StageLogger } from '@dataops/stage';
+import type { CliContext } from '../context';
+import { ExitCode } from '../exit-codes';
+import { requirePipeline, today } from '../cli-helpers';
+import { printSummary } from '../summary-report';
+
+export function registerRun(program: Command, context: CliContext): void {
+  program
+    .command('run')
+    .description('run all stages in this process, without Kafka (the same code as the services)')
+    .argument('<pipeline>')
+    .option('--tables <list>', 'only these source tables (comma-separated)')
+    .option('--full-refresh', 'read every table in full')
+    .option('--date <YYYY-MM-DD>', 'logical date (load_date and ${logical_date})', today())
+    .option('--run-id <id>', 'run id (default: a new one); reusing one re-announces what it committed')
+    .option('--json', 'print the run summary as JSON')
+    .option('-v, --verbose', 'print Spark log lines')
+    .action((pipeline: string, options: { tables?: string; fullRefresh?: boolean; date: string; runId?: string; json?: boolean; verbose?: boolean }) =>
+      (async () => {
+        const loaded = context.loadConfig();
+        requirePipeline(loaded, pipeline);
+        const runId = options.runId ?? manualRunId(pipeline);
+        const out = options.json ? console.error : console.log;
+        const controller = new AbortController();
+        process.once('SIGINT', () => controller.abort());
+        process.once('SIGTERM', () => controller.abort());
+        out(`run ${runId} of ${pipeline} for ${options.date}`);
+        const summary = await runInProcess(
+          createStages(loaded),
+          {
+            runId,
+            pipeline,
+            request: { trigger: 'cli', logicalDate: options.date, fullRefresh: options.fullRefresh ?? false, tables: options.tables?.split(','), attempt: 1 },
+          },
+          terminalLogger(out, options.verbose ?? false),
+          {
+            onEvent: (event) => out(`  ${event.type.replace('dataops.', '')}`),
+            onProgress: (_pipeline, progress) => {
+              if (progress.subject && progress.rows !== undefined) out(`    ${progress.stage} ${progress.subject}: ${progress.rows} rows`);
+            },
+          },
+          controller.signal,
+        );
+        if (options.json) context.print(JSON.stringify(summary, null, 2));
+        else printSummary(summary, context.print.bind(context), loaded);
+        if (summary.status !== 'succeeded') context.fail(ExitCode.failed);
+      })(),
+    );
+}
+
+function terminalLogger(out: (line: string) => void, verbose: boolean): StageLogger {
+  return {
+    debug: (message) => verbose && out(`      ${message}`),
+    info: (message) => out(`  ${message}`),
+    warn: (message, fields) => out(`  warning: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
+    error: (message, fields) => out(`  error: ${message}${fields ? ` ${JSON.stringify(fields)}` : ''}`),
+  };
+}

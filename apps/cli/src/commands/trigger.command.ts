@@ -1,0 +1,102 @@
+import type { Command } from 'commander';
+import { makeEnvelope, Topics, type RunRequested } from '@dataops/contracts';
+import { createKafka, EventPublisher } from '@dataops/messaging';
+import { followRun, RunsApiClient } from '@dataops/runs-api';
+import { dateInZone, fireTimesBetween, manualRunId, scheduledRunId } from '@dataops/schedule';
+import type { LoadedConfig } from '@dataops/config';
+import type { CliContext } from '../context';
+import { ExitCode, UsageError } from '../exit-codes';
+import { apiUrl, requirePipeline, today } from '../cli-helpers';
+import { printSummary } from '../summary-report';
+
+interface TriggerOptions {
+  wait?: boolean;
+  json?: boolean;
+  ifDue?: boolean;
+  date?: string;
+  fullRefresh?: boolean;
+  tables?: string;
+  api?: string;
+  timeout: string;
+}
+
+export function registerTrigger(program: Command, context: CliContext): void {
+  program
+    .command('trigger')
+    .description('publish dataops.run.requested; with --wait, follow the run and exit 0 on success, 1 on failure')
+    .argument('<pipeline>')
+    .option('--wait', 'follow the run until it ends')
+    .option('--json', 'with --wait: print the run summary as JSON')
+    .option('--if-due', 'for cron: trigger only if the pipeline schedule fires this minute (run id from the fire time)')
+    .option('--date <YYYY-MM-DD>', 'logical date (default: today)')
+    .option('--full-refresh', 'read every table in full')
+    .option('--tables <list>', 'only these source tables (comma-separated)')
+    .option('--api <url>', 'scheduler API for --wait (default: $DATAOPS_API or http://127.0.0.1:8081)')
+    .option('--timeout <minutes>', 'with --wait: give up after this long', '360')
+    .action((pipeline: string, options: TriggerOptions) =>
+      (async () => {
+        const loaded = context.loadConfig();
+        requirePipeline(loaded, pipeline);
+        const request = requestFor(loaded, pipeline, options);
+        if (!request) return;
+        await publish(context, loaded, pipeline, request.runId, request.payload);
+        if (!options.json) context.print(`requested run ${request.runId} of ${pipeline}`);
+        if (!options.wait) return;
+        if (!(await waitFor(request.runId, options, loaded, context))) context.fail(ExitCode.failed);
+      })(),
+    );
+}
+
+function requestFor(loaded: LoadedConfig, pipeline: string, options: TriggerOptions): { runId: string; payload: RunRequested } | undefined {
+  const base = { fullRefresh: options.fullRefresh ?? false, tables: options.tables?.split(',') };
+  if (!options.ifDue) return { runId: manualRunId(pipeline), payload: { ...base, trigger: 'cli', logicalDate: options.date ?? today() } };
+  const schedule = loaded.config.pipelines[pipeline].schedule;
+  if (!schedule) throw new UsageError(`pipeline ${pipeline} has no schedule; --if-due needs one`);
+  const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
+  const [fireTime] = fireTimesBetween(schedule.cron, schedule.timezone, new Date(minute.getTime() - 1), new Date(minute.getTime() + 59_999), 1);
+  if (!fireTime) return undefined;
+  return {
+    runId: scheduledRunId(pipeline, fireTime),
+    payload: { ...base, trigger: 'cron', logicalDate: dateInZone(fireTime, schedule.timezone), scheduledAt: fireTime.toISOString() },
+  };
+}
+
+async function publish(context: CliContext, loaded: LoadedConfig, pipeline: string, runId: string, payload: RunRequested): Promise<void> {
+  const brokers = context.env.KAFKA_BROKERS?.split(',') ?? loaded.config.kafka.brokers;
+  const publisher = new EventPublisher(createKafka({ brokers, clientId: 'dataops-cli' }));
+  try {
+    await publisher.publish(makeEnvelope(Topics.runRequested, payload, { runId, pipeline, producer: 'dataops-cli' }));
+  } finally {
+    await publisher.disconnect();
+  }
+}
+
+async function waitFor(runId: string, options: TriggerOptions, loaded: LoadedConfig, context: CliContext): Promise<boolean> {
+  const client = new RunsApiClient(apiUrl(options.api, context.env));
+  const say = options.json ? (text: string) => context.warn(text) : (text: string) => context.print(text);
+  const seen = new Set<string>();
+  const summary = await followRun(
+    client,
+    runId,
+    ({ run, decisions }) => {
+      for (const decision of decisions) note(seen, `decision ${decision.decision}: ${decision.reason}`, say);
+      for (const [stage, state] of Object.entries(run.stages)) {
+        note(seen, `${stage}: ${state?.status}`, say);
+        const details = state as { tables?: { table: string; rows: number }[]; models?: { name: string; rows: number }[]; targets?: { name: string; rows: number }[] };
+        for (const item of [...(details.tables ?? []).map((t) => [t.table, t.rows]), ...(details.models ?? []).map((m) => [m.name, m.rows]), ...(details.targets ?? []).map((t) => [t.name, t.rows])]) {
+          note(seen, `  ${stage} ${item[0]}: ${item[1]} rows`, say);
+        }
+      }
+    },
+    { timeoutMs: Number(options.timeout) * 60_000 },
+  );
+  if (options.json) context.print(JSON.stringify(summary, null, 2));
+  else printSummary(summary, context.print.bind(context), loaded);
+  return summary.status === 'succeeded';
+}
+
+function note(seen: Set<string>, text: string, say: (text: string) => void): void {
+  if (seen.has(text)) return;
+  seen.add(text);
+  say(text);
+}

@@ -1,0 +1,37 @@
+import type { LoadedConfig } from '@dataops/config';
+import type { RunSummary } from '@dataops/contracts';
+
+/** A run summary for people: where everything landed, with row counts. */
+export function printSummary(summary: RunSummary, print: (line: string) => void, loaded?: LoadedConfig, metricsUrls: string[] = []): void {
+  const line = (text = '') => print(text);
+  line(`run ${summary.runId} (${summary.pipeline}): ${summary.status.toUpperCase()}`);
+  if (summary.startedAt && summary.finishedAt) line(`  ${summary.startedAt} -> ${summary.finishedAt} (${((Date.parse(summary.finishedAt) - Date.parse(summary.startedAt)) / 1000).toFixed(1)} s)`);
+  if (summary.error) line(`  failed in ${summary.error.stage}${summary.error.subject ? ` (${summary.error.subject})` : ''}: ${summary.error.message}`);
+  const ingest = summary.stages.ingest;
+  if (ingest?.tables.length) {
+    line(`\nlake${loaded ? ` (${loaded.config.storage.lake})` : ''}:`);
+    for (const table of ingest.tables) line(`  ${pad(table.table, 14)} ${pad(table.mode, 12)} ${num(table.rows)} rows  ${table.path}${table.watermark ? `  watermark ${table.watermark}` : ''}`);
+  }
+  const transform = summary.stages.transform;
+  if (transform?.models.length) {
+    line(`\nwarehouse${loaded ? ` (${loaded.config.storage.warehouse})` : ''}:`);
+    for (const model of transform.models) line(`  ${pad(model.name, 24)} ${num(model.rows)} rows  ${model.path}`);
+    const failed = transform.checks.filter((check) => check.status === 'fail');
+    line(`  checks: ${transform.checks.length - failed.length} passed, ${failed.length} failed${failed.map((check) => `; ${check.name}: ${check.detail}`).join('')}`);
+  }
+  const exported = summary.stages.export;
+  if (exported?.targets.length) {
+    line('\nBI:');
+    for (const target of exported.targets) {
+      line(`  ${pad(target.type, 5)} ${pad(target.name, 48)} ${num(target.rows)} rows`);
+      for (const file of target.files) line(`        ${file}`);
+    }
+  }
+  if (metricsUrls.length) {
+    line('\nmetrics:');
+    for (const url of metricsUrls) line(`  ${url}`);
+  }
+}
+
+const pad = (text: string, width: number) => text.padEnd(width);
+const num = (value: number) => String(value).padStart(10);

@@ -1,0 +1,104 @@
+import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { z } from 'zod';
+import { RunCoordinator, RunLedger } from '@dataops/ledger';
+import { backfillRunId, manualRunId } from '@dataops/schedule';
+import { DataopsError } from '@dataops/errors';
+
+const triggerBody = z
+  .object({
+    logicalDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    fullRefresh: z.boolean().default(false),
+    tables: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+const backfillBody = z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).strict();
+
+const MAX_BACKFILL_DAYS = 366;
+
+/** The runs API of SPEC.md: trigger, list, show, retry, backfill. */
+@Controller()
+export class RunsController {
+  constructor(
+    private readonly ledger: RunLedger,
+    private readonly coordinator: RunCoordinator,
+  ) {}
+
+  @Post('pipelines/:name/runs')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async trigger(@Param('name') pipeline: string, @Body() body: unknown) {
+    const request = parse(triggerBody, body ?? {});
+    const runId = manualRunId(pipeline);
+    const logicalDate = request.logicalDate ?? new Date().toISOString().slice(0, 10);
+    await guard(() => this.coordinator.request(pipeline, { trigger: 'api', logicalDate, fullRefresh: request.fullRefresh, tables: request.tables }, runId));
+    return { runId };
+  }
+
+  @Post('pipelines/:name/backfill')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async backfill(@Param('name') pipeline: string, @Body() body: unknown) {
+    const { from, to } = parse(backfillBody, body ?? {});
+    const dates = datesBetween(from, to);
+    const runIds: string[] = [];
+    for (const logicalDate of dates) {
+      const runId = backfillRunId(pipeline, logicalDate);
+      await guard(() => this.coordinator.request(pipeline, { trigger: 'backfill', logicalDate, fullRefresh: false }, runId));
+      runIds.push(runId);
+    }
+    return { runIds };
+  }
+
+  @Get('runs')
+  async list(@Query('pipeline') pipeline?: string, @Query('limit') limit?: string) {
+    return this.ledger.list({ pipeline, limit: Math.min(Number(limit ?? 50) || 50, 500) });
+  }
+
+  @Get('runs/:id')
+  async show(@Param('id') runId: string) {
+    const run = await this.ledger.get(runId);
+    if (!run) throw new NotFoundException(`no run ${runId}`);
+    const [attempts, decisions] = await Promise.all([this.ledger.stageAttempts(runId), this.ledger.decisions(runId)]);
+    return { run, attempts, decisions };
+  }
+
+  @Post('runs/:id/retry')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async retry(@Param('id') runId: string) {
+    const run = await guard(() => this.coordinator.retry(runId));
+    return { runId, retriedFrom: run.error?.stage ?? null };
+  }
+}
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const result = schema.safeParse(body);
+  if (!result.success) {
+    const message = result.error.issues.map((issue) => `${issue.path.join('.') || 'body'}: ${issue.message}`);
+    throw new HttpException({ statusCode: 400, message }, HttpStatus.BAD_REQUEST);
+  }
+  return result.data;
+}
+
+async function guard<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DataopsError && error.errorClass === 'terminal') {
+      const status = /^no run|unknown pipeline/.test(error.message) ? HttpStatus.NOT_FOUND : HttpStatus.CONFLICT;
+      throw new HttpException({ statusCode: status, message: error.message }, status);
+    }
+    throw error;
+  }
+}
+
+export function datesBetween(from: string, to: string): string[] {
+  const start = Date.parse(`${from}T00:00:00Z`);
+  const end = Date.parse(`${to}T00:00:00Z`);
+  if (Number.isNaN(start) || Number.isNaN(end) || end < start) {
+    throw new HttpException({ statusCode: 400, message: `backfill range ${from}..${to} is empty or invalid` }, HttpStatus.BAD_REQUEST);
+  }
+  const days = Math.round((end - start) / 86_400_000) + 1;
+  if (days > MAX_BACKFILL_DAYS) {
+    throw new HttpException({ statusCode: 400, message: `backfill of ${days} days exceeds ${MAX_BACKFILL_DAYS}; split it` }, HttpStatus.BAD_REQUEST);
+  }
+  return Array.from({ length: days }, (_, index) => new Date(start + index * 86_400_000).toISOString().slice(0, 10));
+}

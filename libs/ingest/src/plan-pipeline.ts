@@ -1,0 +1,35 @@
+import { resolveDatabaseCredentials, type LoadedConfig } from '@dataops/config';
+import { TerminalError } from '@dataops/errors';
+import { lakeStoreFor, ManifestRepository } from '@dataops/lake';
+import { MysqlCatalogRepository } from './mysql-catalog';
+import { planTable, type PlanContext, type TablePlan } from './planner';
+import type { SourceTable } from './mysql-catalog';
+import { selectTables } from './table-selection';
+
+/** `dataops plan`: what the next ingest would read, table by table, without moving data. */
+export async function planPipeline(loaded: LoadedConfig, pipelineName: string, options: { fullRefresh?: boolean; tables?: string[] } = {}): Promise<TablePlan[]> {
+  const pipeline = loaded.config.pipelines[pipelineName];
+  if (!pipeline) throw new TerminalError(`unknown pipeline "${pipelineName}"`);
+  const connection = loaded.config.connections[pipeline.source.connection];
+  if (connection?.type !== 'mysql') throw new TerminalError(`pipeline ${pipelineName}: source connection must be mysql`);
+  const source = pipeline.source.name ?? pipeline.source.connection;
+  const manifests = new ManifestRepository(lakeStoreFor(loaded.config.storage.lake), loaded.config.storage.lake);
+  const catalog = await MysqlCatalogRepository.connect(connection, resolveDatabaseCredentials(connection.credentials, loaded.dir));
+  try {
+    const tables = selectTables(await catalog.tables(pipeline.source.tables.views), pipeline.source, options.tables);
+    return await planTables(tables, { source: pipeline.source, catalog, fullRefresh: options.fullRefresh ?? false, now: new Date() }, manifests, source);
+  } finally {
+    await catalog.close();
+  }
+}
+
+/** Plans each table from its lake history: the last manifest gives the watermark and the schema. */
+export async function planTables(tables: SourceTable[], context: PlanContext, manifests: ManifestRepository, source: string): Promise<TablePlan[]> {
+  const plans: TablePlan[] = [];
+  for (const table of tables) {
+    const history = await manifests.all(source, table.name);
+    const lastSnapshot = [...history].reverse().find((manifest) => manifest.fullSnapshot)?.committedAt;
+    plans.push(await planTable(table, history.at(-1), lastSnapshot, context));
+  }
+  return plans;
+}

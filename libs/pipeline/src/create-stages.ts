@@ -1,0 +1,17 @@
+import { join } from 'node:path';
+import type { LoadedConfig } from '@dataops/config';
+import { ExportStage } from '@dataops/export';
+import { IngestStage } from '@dataops/ingest';
+import { resolveSparkSettings, SparkRunner } from '@dataops/spark';
+import { TransformStage } from '@dataops/transform';
+import type { Stages } from './stages';
+
+/** The jobs/ folder of this checkout (or of the image): the PySpark entry points. */
+export function defaultJobsDir(): string {
+  return process.env.DATAOPS_JOBS_DIR ?? join(__dirname, '..', '..', '..', 'jobs').replace(/\/dist\/jobs$/, '/jobs');
+}
+
+export function createStages(loaded: LoadedConfig, jobsDir = defaultJobsDir()): Stages {
+  const spark = new SparkRunner(resolveSparkSettings(loaded.config.spark, jobsDir));
+  return { ingest: new IngestStage(loaded, spark), transform: new TransformStage(loaded, spark), export: new ExportStage(loaded, spark) };
+}

@@ -1,0 +1,5 @@
+export * from './service-env';
+export * from './service-context';
+export * from './bootstrap';
+export * from './probes';
+export * from './stage-service';
