@@ -4,6 +4,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List
 
 from pyspark.sql import SparkSession
+from pyspark.sql import functions as F
 
 from .runtime import JobError, progress
 
@@ -20,7 +21,18 @@ def _read_table(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
         "fetchsize": STREAMING_FETCH_SIZE,
         "customSchema": table["customSchema"],
     }
-    return spark.read.jdbc(url=spec["url"], table=table["query"], predicates=table["slices"], properties=properties)
+    frame = spark.read.jdbc(url=spec["url"], table=table["query"], predicates=table["slices"], properties=properties)
+    # dates and times arrive as exact text; Spark's own (proleptic Gregorian) cast makes them typed.
+    # try_cast: a zero date's text ('0000-00-00') becomes NULL, as documented and counted
+    casts = table.get("casts", {})
+    return frame.select(*[
+        F.expr(f"try_cast({_q(name)} AS {casts[name]})").alias(name) if name in casts else F.col(_q(name))
+        for name in frame.columns
+    ])
+
+
+def _q(name: str) -> str:
+    return "`" + name.replace("`", "``") + "`"
 
 
 def _files(spark: SparkSession, path: str) -> List[Dict[str, Any]]:
@@ -58,6 +70,8 @@ def _transient(error: Exception) -> bool:
 
 def ingest(spark: SparkSession, spec: Dict[str, Any], secrets: Dict[str, Any]) -> Dict[str, Any]:
     spark.conf.set("spark.sql.caseSensitive", "true")
+    # MySQL returns CHAR(n), ENUM and SET values unpadded; Spark would pad them back to n characters
+    spark.conf.set("spark.sql.readSideCharPadding", "false")
     login = secrets["source"]
     tables = spec["tables"]
     # tables in parallel, bounded so the slices reading at once never exceed the source's connection budget

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { MysqlConnection } from '@dataops/config';
-import { quoteIdentifier, customSchema } from './type-mapping';
+import { quoteIdentifier, customSchema, textCasts } from './type-mapping';
 import type { TablePlan } from './planner';
 
 /** What jobs/ingest.py receives (spec) and returns (result). */
@@ -51,6 +51,7 @@ export function ingestJobSpec(connection: MysqlConnection, maxConnections: numbe
       query: readQuery(plan),
       slices: plan.slices,
       customSchema: customSchema(plan.columns),
+      casts: textCasts(plan.columns),
       dataPath,
     })),
   };

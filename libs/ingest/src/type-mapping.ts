@@ -13,6 +13,8 @@ export interface ColumnReadPlan {
   nullable: boolean;
   /** DATE/DATETIME/TIMESTAMP: zero dates become NULL and are counted */
   zeroDateCapable: boolean;
+  /** read as exact text, then cast by Spark to `sparkType` (see temporal below) */
+  readAsText: boolean;
 }
 
 export function quoteIdentifier(name: string): string {
@@ -29,7 +31,13 @@ export function planColumn(name: string, columnType: string, nullable: boolean):
     sparkType,
     nullable,
     zeroDateCapable,
+    readAsText: zeroDateCapable,
   });
+  /**
+   * Dates and times travel as text and are cast by Spark: java.sql.Timestamp/Date use the hybrid
+   * Julian calendar, which would move a DATETIME '1000-01-01' by five days on its way in.
+   */
+  const temporal = (sparkType: string, format: string) => plan(sparkType, `DATE_FORMAT(${column}, '${format}')`, true);
   const unsigned = type.includes('unsigned');
   const base = type.replace(/\(.*$/, '').replace(/ .*$/, '');
   switch (base) {
@@ -58,13 +66,13 @@ export function planColumn(name: string, columnType: string, nullable: boolean):
       // BIT(n) as its unsigned integer value (n <= 64 always fits DECIMAL(20,0))
       return plan('DECIMAL(20,0)', `CAST(${column} AS UNSIGNED)`);
     case 'date':
-      return plan('DATE', column, true);
+      return temporal('DATE', '%Y-%m-%d');
     case 'datetime':
       // a wall-clock time without zone
-      return plan('TIMESTAMP_NTZ', column, true);
+      return temporal('TIMESTAMP_NTZ', '%Y-%m-%d %H:%i:%s.%f');
     case 'timestamp':
       // an instant; the session and Spark both run in UTC
-      return plan('TIMESTAMP', column, true);
+      return temporal('TIMESTAMP', '%Y-%m-%d %H:%i:%s.%f');
     case 'time':
       // TIME spans -838:59:59..838:59:59: more than a day, so it is kept as its exact text
       return plan('STRING', `CAST(${column} AS CHAR)`);
@@ -104,5 +112,10 @@ function decimalPlan(type: string, plan: (sparkType: string, expression?: string
 
 /** customSchema for Spark's JDBC reader: `name` TYPE, ... */
 export function customSchema(columns: ColumnReadPlan[]): string {
-  return columns.map((column) => `${quoteIdentifier(column.name)} ${column.sparkType}`).join(', ');
+  return columns.map((column) => `${quoteIdentifier(column.name)} ${column.readAsText ? 'STRING' : column.sparkType}`).join(', ');
+}
+
+/** Columns the job casts from text after reading: name -> Spark type. */
+export function textCasts(columns: ColumnReadPlan[]): Record<string, string> {
+  return Object.fromEntries(columns.filter((column) => column.readAsText).map((column) => [column.name, column.sparkType]));
 }

@@ -1,0 +1,214 @@
+import { join } from 'node:path';
+import { loadConfig, type LoadedConfig } from '@dataops/config';
+import type { IngestCompleted } from '@dataops/contracts';
+import { TerminalError } from '@dataops/errors';
+import { IngestStage, MysqlCatalogRepository, planPipeline } from '@dataops/ingest';
+import { currentView, LocalLakeStore, ManifestRepository } from '@dataops/lake';
+import { createStages } from '@dataops/pipeline';
+import { silentLogger } from '@dataops/stage';
+import { adminConnection, createTestDatabase, python, repoRoot, tempDir, writeTestConfig } from '../support/stack';
+
+const ZERO_DATE_SQL_MODE = "SET SESSION sql_mode = 'NO_ENGINE_SUBSTITUTION'";
+
+const schema = `
+CREATE TABLE all_types (
+  id INT PRIMARY KEY, tiny1 TINYINT(1), tiny_u TINYINT UNSIGNED, big_u BIGINT UNSIGNED, big_s BIGINT,
+  dec65 DECIMAL(65,30), dec12 DECIMAL(12,2), dbl DOUBLE, d DATE, dt DATETIME(6), ts TIMESTAMP(6) NULL DEFAULT NULL,
+  tm TIME(6), yr YEAR, b1 BIT(1), b64 BIT(64), js JSON, en ENUM('small','large'), st SET('x','y','z'),
+  blb BLOB, bin BINARY(4), txt TEXT, geo GEOMETRY NULL
+) DEFAULT CHARSET=utf8mb4;
+INSERT INTO all_types VALUES
+ (1, 5, 255, 18446744073709551615, -9223372036854775808, 12345678901234567890123456789012345.123456789012345678901234567890,
+  9999999999.99, 1.5e308, '9999-12-31', '9999-12-31 23:59:59.999999', '2038-01-19 03:14:07.999999', '838:59:59.000000', 2155,
+  b'1', b'1111111111111111111111111111111111111111111111111111111111111111', '{"a": [1, 2, {"b": "ü"}]}', 'large', 'x,z',
+  x'00FF10', x'DEADBEEF', 'emoji 🎉 and 漢字', ST_GeomFromText('POINT(1 2)')),
+ (2, 0, 0, 0, 9223372036854775807, -0.000000000000000000000000000001, -9999999999.99, -1.5, '1000-01-01',
+  '1000-01-01 00:00:00.000001', '1970-01-01 00:00:01.000000', '-838:59:59.000000', 1901, b'0', b'0', '[]', 'small', '',
+  x'', x'00000000', '', NULL),
+ (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '0000-00-00', '0000-00-00 00:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
+  NULL, NULL, NULL, NULL);
+CREATE TABLE skewed (id BIGINT PRIMARY KEY, v INT);
+INSERT INTO skewed SELECT seq, 1 FROM seq_1_to_1000;
+INSERT INTO skewed SELECT 1000000000000 + seq, 2 FROM seq_1_to_40000;
+CREATE TABLE no_key (name VARCHAR(10), qty INT);
+INSERT INTO no_key VALUES ('a', 1), ('a', 1), ('b', NULL);
+CREATE TABLE \`select\` (\`from\` INT PRIMARY KEY, \`we\`\`ird.col\` VARCHAR(10));
+INSERT INTO \`select\` VALUES (1, 'x'), (2, 'y');
+CREATE TABLE \`order items\` (\`a b\` INT, \`Ünïcode\` VARCHAR(10));
+INSERT INTO \`order items\` VALUES (1, 'é');
+CREATE TABLE CaseTable (id INT PRIMARY KEY, v VARCHAR(5));
+CREATE TABLE casetable (id INT PRIMARY KEY, v VARCHAR(5));
+INSERT INTO CaseTable VALUES (1, 'upper');
+INSERT INTO casetable VALUES (1, 'lower'), (2, 'lower');
+CREATE TABLE events (id INT PRIMARY KEY, status VARCHAR(10), updated_at DATETIME(6) NOT NULL);
+INSERT INTO events SELECT seq, 'new', TIMESTAMP('2026-11-20 10:00:00') + INTERVAL seq SECOND FROM seq_1_to_100;
+CREATE TABLE appended (id BIGINT PRIMARY KEY, note VARCHAR(10));
+INSERT INTO appended SELECT seq, 'first' FROM seq_1_to_50;
+`;
+
+const pipelineYaml = `source:
+  connection: src
+  maxConnections: 4
+  defaults: { mode: full, slices: 4 }
+  overrides:
+    events: { mode: lastmodified, checkColumn: updated_at, mergeKey: [id], lookback: 1h }
+    appended: { mode: append, checkColumn: id }
+`;
+
+describe('ingest against real MariaDB and Spark', () => {
+  let database: { name: string; drop: () => Promise<void> };
+  let loaded: LoadedConfig;
+  let stage: IngestStage;
+  let first: IngestCompleted;
+  const request = (runId: string, logicalDate = '2026-11-24') => ({ runId, pipeline: 'p', logicalDate });
+
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    const admin = await adminConnection(database.name);
+    await admin.query(ZERO_DATE_SQL_MODE);
+    await admin.query(schema);
+    await admin.end();
+    const root = tempDir('dataops-ingest');
+    loaded = loadConfig(writeTestConfig({ root, sourceDatabase: database.name, pipelineYaml }));
+    stage = createStages(loaded, join(repoRoot, 'jobs')).ingest as IngestStage;
+    first = await stage.execute(request('run-1'), { logger: silentLogger });
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  const table = (result: IngestCompleted, name: string) => {
+    const found = result.tables.find((candidate) => candidate.table === name);
+    if (!found) throw new Error(`no table ${name} in ${result.tables.map((t) => t.table).join(', ')}`);
+    return found;
+  };
+
+  const readRows = <T>(path: string, order = 1): T[] =>
+    python<T[]>(`
+import duckdb, json
+rows = duckdb.sql("select * exclude (load_date, run) from read_parquet('${path}/*.parquet', hive_partitioning=true) order by ${order}").fetchall()
+cols = [d[0] for d in duckdb.sql("describe select * exclude (load_date, run) from read_parquet('${path}/*.parquet', hive_partitioning=true)").fetchall()]
+print(json.dumps([dict(zip(cols, [v.hex() if isinstance(v, (bytes, bytearray)) else (str(v) if v is not None else None) for v in row])) for row in rows]))
+`);
+
+  it('moves every table, hostile identifiers and case-twins included, each with rows read = rows written = source count', () => {
+    const names = first.tables.map((t) => t.table).sort();
+    expect(names).toEqual(['CaseTable', 'all_types', 'appended', 'casetable', 'events', 'no_key', 'order items', 'select', 'skewed'].sort());
+    for (const result of first.tables) {
+      expect(result.rows).toBe(result.rowsRead);
+      expect(result.rows).toBe(result.sourceCount);
+    }
+    expect(table(first, 'CaseTable').rows).toBe(1);
+    expect(table(first, 'casetable').rows).toBe(2);
+    expect(readRows<Record<string, string>>(table(first, 'select').path)).toEqual([
+      { from: '1', 'we`ird.col': 'x' },
+      { from: '2', 'we`ird.col': 'y' },
+    ]);
+    expect(readRows<Record<string, string>>(table(first, 'order items').path)).toEqual([{ 'a b': '1', Ünïcode: 'é' }]);
+  });
+
+  it('keeps MySQL values exactly where Parquet can hold them', () => {
+    const [max, min, nulls] = readRows<Record<string, string | null>>(table(first, 'all_types').path);
+    expect(max).toMatchObject({
+      tiny1: '5',
+      tiny_u: '255',
+      big_u: '18446744073709551615',
+      big_s: '-9223372036854775808',
+      dec65: '12345678901234567890123456789012345.123456789012345678901234567890',
+      dec12: '9999999999.99',
+      d: '9999-12-31',
+      dt: '9999-12-31 23:59:59.999999',
+      ts: '2038-01-19 03:14:07.999999+00:00',
+      tm: '838:59:59.000000',
+      yr: '2155',
+      b1: '1',
+      b64: '18446744073709551615',
+      en: 'large',
+      st: 'x,z',
+      blb: '00ff10',
+      bin: 'deadbeef',
+      txt: 'emoji 🎉 and 漢字',
+    });
+    expect(JSON.parse(max.js!)).toEqual({ a: [1, 2, { b: 'ü' }] });
+    expect(max.geo).toMatch(/^0101000000/); // WKB of POINT(1 2), little endian
+    expect(min).toMatchObject({ dec65: '-0.000000000000000000000000000001', tm: '-838:59:59.000000', d: '1000-01-01', dt: '1000-01-01 00:00:00.000001', ts: '1970-01-01 00:00:01+00:00', yr: '1901', txt: '', b64: '0' });
+    expect(nulls).toMatchObject({ d: null, dt: null, tiny1: null, dec65: null });
+  });
+
+  it('turns zero dates into NULL and counts them per column', () => {
+    expect(table(first, 'all_types').zeroDates).toEqual({ d: 1, dt: 1 });
+  });
+
+  it('plans slices of similar size from the data for a skewed key, and one slice for a table without a key', async () => {
+    const plans = await planPipeline(loaded, 'p');
+    const skewed = plans.find((plan) => plan.table === 'skewed')!;
+    expect(skewed.splitColumn).toBe('id');
+    expect(skewed.slices).toHaveLength(4);
+    const admin = await adminConnection(database.name);
+    const sizes: number[] = [];
+    for (const slice of skewed.slices) {
+      const [rows] = await admin.query(`SELECT COUNT(*) AS n FROM skewed WHERE ${slice}`);
+      sizes.push(Number((rows as { n: string }[])[0].n));
+    }
+    await admin.end();
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(41000);
+    expect(Math.max(...sizes) / Math.min(...sizes)).toBeLessThan(1.2);
+    expect(plans.find((plan) => plan.table === 'no_key')!.slices).toEqual(['1=1']);
+  });
+
+  it('re-announces a committed run without moving data', async () => {
+    const manifests = new ManifestRepository(new LocalLakeStore(), loaded.config.storage.lake);
+    const before = await manifests.find('src', 'skewed', 'run-1');
+    const started = Date.now();
+    const again = await stage.execute(request('run-1'), { logger: silentLogger });
+    expect(Date.now() - started).toBeLessThan(5000); // no spark-submit
+    expect(again).toEqual(first);
+    expect(await manifests.find('src', 'skewed', 'run-1')).toEqual(before);
+  });
+
+  it('loses and repeats no row across incremental runs, late rows with older timestamps included', async () => {
+    const admin = await adminConnection(database.name);
+    await admin.query(`UPDATE events SET status = 'changed', updated_at = TIMESTAMP('2026-11-20 10:01:40.000001') WHERE id = 5`);
+    // committed late, with a timestamp older than the first run's watermark but inside the look-back
+    await admin.query(`INSERT INTO events VALUES (101, 'late', TIMESTAMP('2026-11-20 10:00:30.5'))`);
+    await admin.query(`INSERT INTO appended SELECT seq, 'second' FROM seq_51_to_60`);
+    const second = await stage.execute(request('run-2', '2026-11-25'), { logger: silentLogger });
+    expect(table(second, 'appended').rows).toBe(10);
+    expect(table(second, 'events').watermark).toBe('2026-11-20 10:01:40.000001');
+    const manifests = new ManifestRepository(new LocalLakeStore(), loaded.config.storage.lake);
+    const view = currentView(await manifests.all('src', 'events'))!;
+    const lakeRows = python<[number, string, string][]>(`
+import duckdb, json
+files = ${JSON.stringify(view.files)}
+rows = duckdb.sql(f"""select id, status, strftime(updated_at, '%Y-%m-%d %H:%M:%S.%f') from (
+  select *, row_number() over (partition by id order by updated_at desc) as r from read_parquet({files!r}, hive_partitioning=true)) where r = 1 order by id""").fetchall()
+print(json.dumps(rows))
+`);
+    const [source] = await admin.query(`SELECT id, status, DATE_FORMAT(updated_at, '%Y-%m-%d %H:%i:%s.%f') AS t FROM events ORDER BY id`);
+    await admin.end();
+    expect(lakeRows).toEqual((source as { id: number; status: string; t: string }[]).map((row) => [row.id, row.status, row.t]));
+    const appended = currentView(await manifests.all('src', 'appended'))!;
+    expect(appended.rows).toBe(60);
+  });
+
+  it('fails a table whose column was dropped at the source, naming it, and commits nothing for it', async () => {
+    const admin = await adminConnection(database.name);
+    await admin.query('ALTER TABLE no_key DROP COLUMN qty');
+    await admin.end();
+    const failure = stage.execute(request('run-3'), { logger: silentLogger });
+    await expect(failure).rejects.toThrow(TerminalError);
+    await expect(failure).rejects.toThrow(/table no_key: column qty \(int\(11\)\) was dropped/);
+    const manifests = new ManifestRepository(new LocalLakeStore(), loaded.config.storage.lake);
+    expect(await manifests.find('src', 'no_key', 'run-3')).toBeUndefined();
+  });
+
+  it('refuses a wrong password as a terminal error that does not echo the password', async () => {
+    const connection = loaded.config.connections.src;
+    if (connection.type !== 'mysql') throw new Error('unexpected');
+    const attempt = MysqlCatalogRepository.connect(connection, { user: 'dataops_src', password: 'not-the-password' });
+    await expect(attempt).rejects.toThrow(TerminalError);
+    await expect(attempt).rejects.toThrow(/Access denied/);
+    await expect(attempt).rejects.not.toThrow(/not-the-password/);
+  });
+});
