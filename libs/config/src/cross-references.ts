@@ -1,109 +1,118 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
-import type { ConfigProblem } from './errors';
-import type { Connection, DataopsConfig, PipelineConfig } from './schema';
-import { absolute, credentialFiles } from './secrets';
+import type { Connection, DataopsConfig, PipelineConfig, TableOverride } from './schema';
+import type { Finding } from './connection-checks';
+
+/** The ingest stage reads MySQL's information_schema; the run ledger is written for PostgreSQL. */
+const SOURCE_TYPES: Connection['type'][] = ['mysql'];
+const CONTROL_TYPES: Connection['type'][] = ['postgres'];
+const JDBC_TYPES: Connection['type'][] = ['mysql', 'postgres'];
 
 /** What the schema alone cannot see: references between sections, files on disk, cron syntax. */
-export function crossReferenceProblems(config: DataopsConfig, dir: string, file: string): ConfigProblem[] {
-  const problems: ConfigProblem[] = [];
-  const problem = (path: string, message: string) => problems.push({ file, path, message });
-
-  for (const [name, connection] of Object.entries(config.connections)) checkConnectionFiles(name, connection, dir, problem);
-
-  const expect = (path: string, name: string, types: Connection['type'][]) => {
-    const connection = config.connections[name];
-    if (!connection) problem(path, `unknown connection "${name}"; defined: ${Object.keys(config.connections).join(', ') || 'none'}`);
-    else if (!types.includes(connection.type)) problem(path, `connection "${name}" is ${connection.type}; expected ${types.join(' or ')}`);
-  };
-
-  if (config.control) expect('control.connection', config.control.connection, ['postgres']);
-  for (const [pipelineName, pipeline] of Object.entries(config.pipelines)) {
-    const at = `pipelines.${pipelineName}`;
-    expect(`${at}.source.connection`, pipeline.source.connection, ['mysql']);
-    if (config.control && config.control.connection === pipeline.source.connection) {
-      problem('control.connection', `the run ledger must not live in the source database (${pipeline.source.connection})`);
-    }
-    checkSchedule(at, pipeline, problem);
-    checkIngestModes(at, pipeline, problem);
-    const models = checkModels(at, pipeline, problem);
+export function crossReferenceFindings(config: DataopsConfig): Finding[] {
+  const findings: Finding[] = [];
+  const report = (path: PropertyKey[], message: string) => findings.push({ path, message });
+  const expect = connectionExpectation(config, report);
+  if (config.control) {
+    expect(['control', 'connection'], config.control.connection, CONTROL_TYPES, 'the run ledger');
+    checkControlIsNotASource(config, report);
+  }
+  for (const [name, pipeline] of Object.entries(config.pipelines)) {
+    const at = ['pipelines', name];
+    expect([...at, 'source', 'connection'], pipeline.source.connection, SOURCE_TYPES, 'a source');
+    checkSchedule(at, pipeline, report);
+    checkIngestModes(at, pipeline, report);
+    checkModels(at, pipeline, report);
     pipeline.export.forEach((target, index) => {
-      const path = `${at}.export[${index}]`;
-      expect(`${path}.connection`, target.connection, target.type === 'sftp' ? ['sftp'] : ['mysql', 'postgres']);
-      if (models && !models.has(target.model)) problem(`${path}.model`, `no model "${target.model}" (${pipeline.transform?.models}/${target.model}.sql)`);
-      if (target.type === 'jdbc' && target.mode === 'upsert' && !target.key) problem(`${path}.key`, 'mode upsert needs key: [column, …]');
+      const path = [...at, 'export', index];
+      expect([...path, 'connection'], target.connection, target.type === 'sftp' ? ['sftp'] : JDBC_TYPES, `a ${target.type} export`);
+      if (target.type === 'jdbc' && target.mode === 'upsert' && !target.key) report([...path, 'key'], 'mode upsert needs key: [column, …] (the columns that identify a row)');
     });
   }
-  return problems;
+  return findings;
 }
 
-type Report = (path: string, message: string) => void;
+type Report = (path: PropertyKey[], message: string) => void;
 
-function checkConnectionFiles(name: string, connection: Connection, dir: string, problem: Report): void {
-  for (const { field, file } of credentialFiles(connection.credentials)) {
-    const path = absolute(file, dir);
-    const at = `connections.${name}.${field}`;
-    if (!existsSync(path)) problem(at, `credentials file ${path} does not exist`);
-    else if ((statSync(path).mode & 0o077) !== 0) {
-      const mode = (statSync(path).mode & 0o777).toString(8).padStart(4, '0');
-      problem(at, `credentials file ${path} is readable by group or others (mode ${mode}); run: chmod 600 ${path}`);
-    }
-  }
-  if (connection.type === 'sftp' && connection.knownHosts && !existsSync(absolute(connection.knownHosts, dir))) {
-    problem(`connections.${name}.knownHosts`, `known_hosts file ${absolute(connection.knownHosts, dir)} does not exist`);
+function connectionExpectation(config: DataopsConfig, report: Report) {
+  const defined = Object.keys(config.connections).join(', ') || 'none';
+  return (path: PropertyKey[], name: string, types: Connection['type'][], role: string) => {
+    const connection = config.connections[name];
+    if (!connection) report(path, `unknown connection "${name}"; defined connections: ${defined}`);
+    else if (!types.includes(connection.type)) report(path, `connection "${name}" is ${connection.type}, but ${role} needs ${types.join(' or ')}`);
+  };
+}
+
+/** The ledger is written on every stage change; it must not load, lock or fill the source. */
+function checkControlIsNotASource(config: DataopsConfig, report: Report): void {
+  const control = config.connections[config.control?.connection ?? ''];
+  // a control connection of the wrong type is already reported, and is not a ledger at all
+  if (!control || control.type === 'sftp' || !CONTROL_TYPES.includes(control.type)) return;
+  for (const [name, pipeline] of Object.entries(config.pipelines)) {
+    const source = config.connections[pipeline.source.connection];
+    if (!source || source.type === 'sftp') continue;
+    const same = source === control || (source.type === control.type && source.host === control.host && source.port === control.port && source.database === control.database);
+    if (same) report(['control', 'connection'], `the run ledger must not live in the source database of pipeline ${name} (${control.database}); give it its own database`);
   }
 }
 
-function checkSchedule(at: string, pipeline: PipelineConfig, problem: Report): void {
+function checkSchedule(at: PropertyKey[], pipeline: PipelineConfig, report: Report): void {
   const schedule = pipeline.schedule;
   if (!schedule) return;
   try {
-    new Intl.DateTimeFormat('en', { timeZone: schedule.timezone });
+    new Intl.DateTimeFormat('en-US', { timeZone: schedule.timezone });
   } catch {
-    problem(`${at}.schedule.timezone`, `unknown time zone "${schedule.timezone}" (an IANA name such as Europe/Paris)`);
+    report([...at, 'schedule', 'timezone'], `unknown time zone "${schedule.timezone}"; use an IANA name such as UTC or Europe/Paris`);
     return;
   }
   try {
     new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
   } catch (error) {
-    problem(`${at}.schedule.cron`, `invalid cron expression "${schedule.cron}": ${(error as Error).message}`);
+    report([...at, 'schedule', 'cron'], `invalid cron expression "${schedule.cron}" (${(error as Error).message}); expected 5 fields: minute hour day-of-month month day-of-week`);
   }
 }
 
-function checkIngestModes(at: string, pipeline: PipelineConfig, problem: Report): void {
-  const tables: [string, typeof pipeline.source.defaults][] = [
-    ['source.defaults', pipeline.source.defaults],
-    ...Object.entries(pipeline.source.overrides).map(([table, override]) => [`source.overrides.${table}`, { ...pipeline.source.defaults, ...override }] as [string, typeof override]),
-  ];
-  for (const [path, table] of tables) {
-    if (path === 'source.defaults' && table.mode !== 'full' && table.mode !== undefined && !table.checkColumn) {
-      problem(`${at}.${path}.checkColumn`, `mode ${table.mode} needs checkColumn`);
+/** append needs a growing column; lastmodified a timestamp and the key that identifies a row. */
+function checkIngestModes(at: PropertyKey[], pipeline: PipelineConfig, report: Report): void {
+  const { defaults, overrides } = pipeline.source;
+  checkTableMode([...at, 'source', 'defaults'], defaults, report);
+  for (const [table, override] of Object.entries(overrides)) {
+    // a table inherits the defaults: mode from one, checkColumn from the other is fine
+    if (override.mode !== undefined || override.checkColumn !== undefined || override.mergeKey !== undefined) {
+      checkTableMode([...at, 'source', 'overrides', table], { ...defaults, ...override }, report);
     }
-    if (path === 'source.defaults') continue;
-    if ((table.mode === 'append' || table.mode === 'lastmodified') && !table.checkColumn) problem(`${at}.${path}.checkColumn`, `mode ${table.mode} needs checkColumn`);
-    if (table.mode === 'lastmodified' && !table.mergeKey) problem(`${at}.${path}.mergeKey`, 'mode lastmodified needs mergeKey: [column, …]');
   }
 }
 
-function checkModels(at: string, pipeline: PipelineConfig, problem: Report): Set<string> | undefined {
-  const transform = pipeline.transform;
-  if (!transform) return undefined;
-  if (!existsSync(transform.models)) {
-    problem(`${at}.transform.models`, `models folder ${transform.models} does not exist`);
-    return undefined;
+function checkTableMode(path: PropertyKey[], table: TableOverride, report: Report): void {
+  if ((table.mode === 'append' || table.mode === 'lastmodified') && !table.checkColumn) {
+    const column = table.mode === 'append' ? 'a growing column such as an auto-increment id' : 'a DATETIME/TIMESTAMP updated on every change';
+    report([...path, 'checkColumn'], `mode ${table.mode} needs checkColumn: ${column}`);
   }
-  const exists = (model: string) => existsSync(join(transform.models, `${model}.sql`));
-  const names = new Set<string>();
-  const known = (model: string, path: string) => {
-    if (exists(model)) names.add(model);
-    else problem(path, `no model "${model}" (${transform.models}/${model}.sql)`);
+  if (table.mode === 'lastmodified' && !table.mergeKey) report([...path, 'mergeKey'], 'mode lastmodified needs mergeKey: [column, …] (the key that identifies a row across versions)');
+}
+
+function checkModels(at: PropertyKey[], pipeline: PipelineConfig, report: Report): void {
+  const transform = pipeline.transform;
+  if (!transform) {
+    pipeline.export.forEach((target, index) =>
+      report([...at, 'export', index, 'model'], `the pipeline has no transform section, so nothing produces model "${target.model}"`),
+    );
+    return;
+  }
+  if (!existsSync(transform.models) || !statSync(transform.models).isDirectory()) {
+    report([...at, 'transform', 'models'], `models folder ${transform.models} does not exist (one <model>.sql file per model)`);
+    return;
+  }
+  const known = (model: string, path: PropertyKey[]) => {
+    const file = join(transform.models, `${model}.sql`);
+    if (!existsSync(file)) report(path, `no model "${model}": ${file} does not exist`);
   };
-  for (const model of Object.keys(transform.config)) known(model, `${at}.transform.config.${model}`);
+  for (const model of Object.keys(transform.config)) known(model, [...at, 'transform', 'config', model]);
   transform.checks.forEach((check, index) => {
-    if ('model' in check) known(check.model, `${at}.transform.checks[${index}].model`);
-    if (check.type === 'relationships') known(check.to, `${at}.transform.checks[${index}].to`);
+    if ('model' in check) known(check.model, [...at, 'transform', 'checks', index, 'model']);
+    if (check.type === 'relationships') known(check.to, [...at, 'transform', 'checks', index, 'to']);
   });
-  for (const target of pipeline.export) if (exists(target.model)) names.add(target.model);
-  return names;
+  pipeline.export.forEach((target, index) => known(target.model, [...at, 'export', index, 'model']));
 }

@@ -2,3 +2,4 @@ export * from './schema';
 export * from './errors';
 export * from './secrets';
 export * from './loader';
+export { storageLocation } from './resolve-paths';

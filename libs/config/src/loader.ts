@@ -1,104 +1,108 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, relative, resolve } from 'node:path';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
-import { dataopsConfig, type DataopsConfig } from './schema';
+import type { DataopsConfig } from './schema';
 import { ConfigError, formatPath, type ConfigProblem } from './errors';
+import { parseConfigYaml, type YamlConfigDocument } from './yaml-document';
 import { interpolate } from './interpolate';
-import { crossReferenceProblems } from './cross-references';
-import { absolute } from './secrets';
+import { secretKeyProblems } from './forbidden-keys';
+import { validateSchema } from './schema-problems';
+import { resolvePaths } from './resolve-paths';
+import { crossReferenceFindings } from './cross-references';
+import { connectionFindings, type Finding } from './connection-checks';
 
 export interface LoadedConfig {
   /** absolute path of the config file */
   path: string;
-  /** its folder: relative paths in the file are relative to it */
+  /** its folder: relative paths in the file were resolved against it */
   dir: string;
+  /** the validated config, defaults applied, variables expanded, every path absolute */
   config: DataopsConfig;
+}
+
+export interface LoadOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Read every connection's secrets to prove they are usable (default true). A service that
+   * only mounts the secrets it needs (Kubernetes) may pass false; it still fails on first use.
+   */
+  checkCredentials?: boolean;
 }
 
 /** The config file: an explicit path, else $DATAOPS_CONFIG, else ./dataops.yaml. */
 export function configPath(explicit?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return resolve(explicit ?? env.DATAOPS_CONFIG ?? 'dataops.yaml');
+  return resolve(explicit || env.DATAOPS_CONFIG || 'dataops.yaml');
 }
 
-/** Reads, expands, validates and cross-checks a config; all problems are reported at once. */
-export function loadConfig(explicit?: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+/**
+ * Reads, expands, validates and cross-checks a config. Throws one ConfigError holding every
+ * problem found (each `file: field.path: message`), so a user fixes them in one pass.
+ */
+export function loadConfig(explicit?: string, options: LoadOptions = {}): LoadedConfig {
+  const env = options.env ?? process.env;
   const path = configPath(explicit, env);
-  const file = displayName(path);
-  if (!existsSync(path)) throw new ConfigError([{ file, path: '', message: 'config file not found (use -c FILE or set DATAOPS_CONFIG)' }]);
-  const raw = parseYaml(readFileSync(path, 'utf8'), file);
-  const problems: ConfigProblem[] = [];
-  findPasswordKeys(raw, file, problems);
-  const expanded = interpolate(raw, env, file, problems);
-  const parsed = dataopsConfig.safeParse(expanded);
-  if (!parsed.success) {
-    for (const issue of parsed.error.issues) problems.push({ file, path: formatPath(issue.path), message: issue.message });
-  }
-  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+  const file = displayConfigPath(path);
+  const document = parseConfigYaml(readConfigText(path, file), file);
+  const { config: shaped, problems } = checkShape(document, env, file);
+  if (!shaped) throw new ConfigError(problems);
   const dir = dirname(path);
-  const config = resolvePaths(parsed.data, dir);
-  const crossProblems = crossReferenceProblems(config, dir, file);
-  if (crossProblems.length > 0) throw new ConfigError(crossProblems);
+  const config = resolvePaths(shaped, dir);
+  const findings = [...crossReferenceFindings(config), ...connectionFindings(config, dir, { env, readSecrets: options.checkCredentials ?? true })];
+  if (findings.length > 0) throw new ConfigError(findings.map((finding) => located(finding, file, document)).sort(byLine));
   return { path, dir, config };
 }
 
-function parseYaml(text: string, file: string): unknown {
-  const lineCounter = new LineCounter();
-  // uniqueKeys: a pipeline defined twice is an error, not the second one silently winning
-  const document = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
-  if (document.errors.length > 0) {
-    throw new ConfigError(
-      document.errors.map((error) => {
-        const at = lineCounter.linePos(error.pos[0]);
-        const duplicate = error.code === 'DUPLICATE_KEY' ? `duplicate key ${duplicateKeyName(document.contents, error.pos[0])}` : undefined;
-        return { file, path: `line ${at.line}, column ${at.col}`, message: duplicate ?? error.message.split('\n')[0] };
-      }),
-    );
+/** Secret keys, variables and the schema: reported together, since each is about one field. */
+function checkShape(document: YamlConfigDocument, env: NodeJS.ProcessEnv, file: string): { config?: DataopsConfig; problems: ConfigProblem[] } {
+  const secretProblems = secretKeyProblems(document.value, file);
+  const expanded = interpolate(document.value, env, file);
+  const schema = validateSchema(expanded.value, file);
+  // a field whose variable is missing fails the schema too, and a password key breaks the
+  // credentials block around it (and its ${VAR} is beside the point): one line about each is enough
+  const underSecret = (path: string) => secretProblems.some((secret) => isWithin(path, secret.path));
+  const aboveSecret = (path: string) => secretProblems.some((secret) => isWithin(secret.path, path));
+  const schemaProblems = schema.problems.filter((problem) => !expanded.missing.some((missing) => isWithin(problem.path, missing)) && !aboveSecret(problem.path));
+  const envProblems = expanded.problems.filter((problem) => !underSecret(problem.path));
+  const problems = withLines([...secretProblems, ...envProblems, ...schemaProblems], document);
+  if (schema.config && problems.length === 0) return { config: schema.config, problems: [] };
+  return { problems: problems.length > 0 ? problems : withLines(schema.problems, document) };
+}
+
+function isWithin(path: string, parent: string): boolean {
+  return path === parent || path.startsWith(`${parent}.`) || path.startsWith(`${parent}[`);
+}
+
+function readConfigText(path: string, file: string): string {
+  if (!existsSync(path)) throw new ConfigError([{ file, path: '', message: 'config file not found; pass -c FILE or set DATAOPS_CONFIG' }]);
+  if (!statSync(path).isFile()) throw new ConfigError([{ file, path: '', message: 'not a file; pass the dataops.yaml file itself' }]);
+  return readFileSync(path, 'utf8');
+}
+
+/** Each problem with its line, in the order of the file. */
+function withLines(problems: ConfigProblem[], document: YamlConfigDocument): ConfigProblem[] {
+  return problems.map((problem) => ({ ...problem, line: document.lineOf(parsePath(problem.path)) })).sort(byLine);
+}
+
+function byLine(a: ConfigProblem, b: ConfigProblem): number {
+  return (a.line ?? Number.MAX_SAFE_INTEGER) - (b.line ?? Number.MAX_SAFE_INTEGER);
+}
+
+function located(finding: Finding, file: string, document: YamlConfigDocument): ConfigProblem {
+  return { file, path: formatPath(finding.path), message: finding.message, line: document.lineOf(finding.path) };
+}
+
+/** The inverse of formatPath, for problems that were formatted before their line was known. */
+function parsePath(path: string): PropertyKey[] {
+  const parts: PropertyKey[] = [];
+  for (const match of path.matchAll(/([A-Za-z_][A-Za-z0-9_-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    if (match[1] !== undefined) parts.push(match[1]);
+    else if (match[2] !== undefined) parts.push(Number(match[2]));
+    else parts.push(JSON.parse(match[3]) as string);
   }
-  return document.toJS();
+  return parts;
 }
 
-function duplicateKeyName(node: Node | null, offset: number): string {
-  let found = '';
-  const visit = (current: unknown) => {
-    if (isMap(current)) {
-      for (const pair of current.items) {
-        if (isScalar(pair.key) && pair.key.range && pair.key.range[0] <= offset && offset <= pair.key.range[1]) found = `"${String(pair.key.value)}"`;
-        visit(pair.value);
-      }
-    } else if (isSeq(current)) current.items.forEach(visit);
-  };
-  visit(node);
-  return found || '(see that line)';
-}
-
-function findPasswordKeys(value: unknown, file: string, problems: ConfigProblem[], path: PropertyKey[] = []): void {
-  if (Array.isArray(value)) value.forEach((item, index) => findPasswordKeys(item, file, problems, [...path, index]));
-  else if (value && typeof value === 'object') {
-    for (const [key, item] of Object.entries(value)) {
-      if (/^(password|passwd|pwd|secret|passphrase)$/i.test(key)) {
-        problems.push({
-          file,
-          path: formatPath([...path, key]),
-          message: 'passwords never go in dataops.yaml: use credentials.passwordFile, credentials.optionsFile or credentials.passwordEnv',
-        });
-      } else findPasswordKeys(item, file, problems, [...path, key]);
-    }
-  }
-}
-
-/** Local paths become absolute; URIs (file://, hdfs://) stay as written. */
-function resolvePaths(config: DataopsConfig, dir: string): DataopsConfig {
-  const storagePath = (value: string) => (/^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : absolute(value, dir));
-  const pipelines = Object.fromEntries(
-    Object.entries(config.pipelines).map(([name, pipeline]) => [
-      name,
-      pipeline.transform ? { ...pipeline, transform: { ...pipeline.transform, models: absolute(pipeline.transform.models, dir) } } : pipeline,
-    ]),
-  );
-  return { ...config, storage: { ...config.storage, lake: storagePath(config.storage.lake), warehouse: storagePath(config.storage.warehouse) }, pipelines };
-}
-
-function displayName(path: string): string {
+/** Paths under the current folder are shown relative to it, as the user typed them. */
+export function displayConfigPath(path: string): string {
   const shown = relative(process.cwd(), path);
-  return shown.startsWith('..') ? path : shown;
+  return shown && !shown.startsWith('..') ? shown : path;
 }
