@@ -66,6 +66,8 @@ export function python<T>(script: string): T {
 
 export interface TestConfigOptions {
   sourceDatabase: string;
+  /** the MySQL BI target database (never the source: exported tables would be ingested back) */
+  biMysqlDatabase?: string;
   pipeline?: string;
   root: string;
   models?: Record<string, string>;
@@ -107,7 +109,7 @@ connections:
     type: mysql
     host: 127.0.0.1
     port: ${mysqlPort}
-    database: ${options.sourceDatabase}
+    database: ${options.biMysqlDatabase ?? 'bi'}
     credentials: { optionsFile: ${join(secrets, 'bi-mysql.options')} }
   control_pg:
     type: postgres

@@ -10,7 +10,7 @@ export const stageError = z.object({
   message: z.string(),
   errorClass: errorClass.optional(),
   /** the table, model or target the error is about, when there is one */
-  subject: z.string().optional(),
+  subject: z.string().nullish(),
 });
 
 /** counts of values that could not be kept as they were (e.g. zero dates -> NULL), per column */

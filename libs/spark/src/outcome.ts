@@ -11,7 +11,7 @@ export interface JobOutcome {
 interface JobErrorReport {
   errorClass?: 'terminal' | 'transient';
   message?: string;
-  subject?: string;
+  subject?: string | null;
 }
 
 /** Turns a finished spark-submit into an error of the right class, or undefined when it succeeded. */
@@ -21,7 +21,7 @@ export function jobFailure(outcome: JobOutcome, script: string): DataopsError | 
   const report = readReport(outcome.result);
   if (report?.message) {
     const ErrorType = report.errorClass === 'transient' ? TransientError : TerminalError;
-    return new ErrorType(report.message, { subject: report.subject });
+    return new ErrorType(report.message, { subject: report.subject ?? undefined });
   }
   if (outcome.exitCode === 0 && outcome.result) return undefined;
   const tail = outcome.stderrTail.filter((line) => /error|exception/i.test(line)).slice(-5).join('\n');

@@ -1,0 +1,187 @@
+import { execFile } from 'node:child_process';
+import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { randomBytes } from 'node:crypto';
+import { Client } from 'pg';
+import { makeEnvelope, Topics, type RunSummary } from '@dataops/contracts';
+import { createKafka, EventPublisher } from '@dataops/messaging';
+import { adminConnection, createTestDatabase, pgPassword, pgPort, repoRoot, tempDir, writeTestConfig } from '../support/stack';
+import { ServiceProcesses } from '../support/services';
+
+const run = promisify(execFile);
+const id = randomBytes(3).toString('hex');
+const pipeline = `e2e_${id}`;
+const pgDaily = `e2e_${id}_daily`;
+const pgFacts = `e2e_${id}_facts`;
+
+const pipelineYaml = (root: string) => `schedule:
+  cron: "0 3 * * *"
+  timezone: UTC
+  overlap: skip
+source:
+  connection: src
+  maxConnections: 4
+  defaults: { mode: full, slices: 2 }
+  overrides:
+    orders: { mode: lastmodified, checkColumn: updated_at, mergeKey: [id], lookback: 10m }
+    order_items: { mode: append, checkColumn: order_item_id }
+transform:
+  models: ${join(root, 'models')}
+  config:
+    daily_sales_by_region: { materialized: incremental, strategy: overwrite_partitions, partitionBy: [order_date] }
+    order_facts: { materialized: incremental, strategy: merge, uniqueKey: [order_item_id] }
+  checks:
+    - { type: unique, model: orders_clean, columns: [order_id] }
+    - { type: relationships, model: order_facts, column: order_id, to: orders_clean, field: order_id }
+export:
+  - { type: jdbc, connection: bi_pg, model: daily_sales_by_region, table: public.${pgDaily}, mode: replace }
+  - { type: jdbc, connection: bi_pg, model: order_facts, table: public.${pgFacts}, mode: upsert, key: [order_item_id] }
+  - { type: jdbc, connection: bi_mysql, model: daily_sales_by_region, mode: replace }
+  - { type: sftp, connection: sftp, model: daily_sales_by_region, remoteDir: upload/${pipeline}, format: csv, gzip: true }
+`;
+
+describe('the four services over real Kafka', () => {
+  let database: { name: string; drop: () => Promise<void> };
+  let biDatabase: { name: string; drop: () => Promise<void> };
+  let configFile: string;
+  let services: ServiceProcesses;
+  let pg: Client;
+  let first: RunSummary;
+  const root = tempDir('dataops-e2e');
+
+  const dataops = async (...args: string[]) => {
+    try {
+      const { stdout } = await run(process.execPath, [join(repoRoot, 'bin', 'dataops'), ...args, '-c', configFile], {
+        env: { ...process.env, DATAOPS_API: services.url('scheduler') },
+        maxBuffer: 32 * 1024 * 1024,
+      });
+      return { code: 0, stdout };
+    } catch (error) {
+      const failed = error as { code: number; stdout: string; stderr: string };
+      return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
+    }
+  };
+  const api = async <T>(path: string, init?: RequestInit): Promise<T> => (await fetch(`${services.url('scheduler')}${path}`, init)).json() as Promise<T>;
+  const waitForRun = async (runId: string, until: (run: RunSummary) => boolean = (r) => ['succeeded', 'failed', 'skipped'].includes(r.status)) => {
+    for (let i = 0; i < 600; i += 1) {
+      const response = await fetch(`${services.url('scheduler')}/runs/${runId}`);
+      if (response.ok) {
+        const { run: summary } = (await response.json()) as { run: RunSummary };
+        if (until(summary)) return summary;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    throw new Error(`run ${runId} did not get there in time`);
+  };
+
+  beforeAll(async () => {
+    database = await createTestDatabase('dataops_test_e2e');
+    biDatabase = await createTestDatabase('dataops_test_bi');
+    await run('python3', [join(repoRoot, 'scripts/sample/retail_data.py'), 'load', '--scale', '0.01', '--database', database.name]);
+    cpSync(join(repoRoot, 'examples/retail/models'), join(root, 'models'), { recursive: true });
+    configFile = writeTestConfig({ root, sourceDatabase: database.name, biMysqlDatabase: biDatabase.name, pipeline, pipelineYaml: pipelineYaml(root) });
+    const base = 18_000 + Math.floor(Math.random() * 900) * 4;
+    services = new ServiceProcesses(
+      { DATAOPS_CONFIG: configFile, DATAOPS_GROUP_PREFIX: `e2e-${id}-`, DATAOPS_SCHEDULER_TICK_MS: '3600000', LOG_LEVEL: 'info' },
+      { scheduler: base, ingest: base + 1, transform: base + 2, export: base + 3 },
+      root,
+    );
+    await services.startAll();
+    pg = new Client({ host: '127.0.0.1', port: pgPort, database: 'bi', user: 'dataops', password: pgPassword() });
+    await pg.connect();
+  });
+
+  afterAll(async () => {
+    await services?.stopAll();
+    await pg?.query(`DROP TABLE IF EXISTS public.${pgDaily}, public.${pgFacts}`).catch(() => undefined);
+    await pg?.end();
+    await database?.drop();
+    await biDatabase?.drop();
+  });
+
+  it('runs a triggered pipeline through every stage and lands it in PostgreSQL, MariaDB and SFTP', async () => {
+    const result = await dataops('trigger', pipeline, '--wait', '--json');
+    expect(result.code).toBe(0);
+    first = JSON.parse(result.stdout) as RunSummary;
+    expect(first.status).toBe('succeeded');
+    expect(Object.values(first.stages).map((stage) => stage?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const source = await adminConnection(database.name);
+    const [items] = await source.query('SELECT COUNT(*) AS n FROM order_items');
+    await source.end();
+    const bi = await adminConnection(biDatabase.name);
+    const [mysqlDaily] = await bi.query('SELECT COUNT(*) AS n, SUM(revenue) AS revenue FROM daily_sales_by_region');
+    await bi.end();
+    const facts = await pg.query(`SELECT count(*)::int AS n FROM public.${pgFacts}`);
+    const daily = await pg.query(`SELECT count(*)::int AS n, sum(revenue)::text AS revenue FROM public.${pgDaily}`);
+    expect(facts.rows[0].n).toBe(Number((items as { n: string }[])[0].n));
+    expect(daily.rows[0]).toEqual({ n: Number((mysqlDaily as { n: string }[])[0].n), revenue: (mysqlDaily as { revenue: string }[])[0].revenue });
+    const sftp = first.stages.export!.targets.find((target) => target.type === 'sftp')!;
+    const manifest = JSON.parse(readFileSync(join(process.env.DATAOPS_SFTP_ROOT!, sftp.files.at(-1)!), 'utf8'));
+    expect(manifest).toMatchObject({ runId: first.runId, rows: daily.rows[0].n });
+  });
+
+  it('treats a trigger sent twice with the same run id as one run', async () => {
+    const publisher = new EventPublisher(createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'e2e' }));
+    await publisher.publish(makeEnvelope(Topics.runRequested, { trigger: 'external', logicalDate: first.logicalDate!, fullRefresh: false }, { runId: first.runId, pipeline, producer: 'e2e' }));
+    await publisher.disconnect();
+    for (let i = 0; i < 30; i += 1) {
+      const { decisions } = await api<{ decisions: { decision: string }[] }>(`/runs/${first.runId}`);
+      if (decisions.length > 1) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
+    const details = await api<{ run: RunSummary; decisions: { decision: string }[] }>(`/runs/${first.runId}`);
+    expect(details.decisions.map((decision) => decision.decision)).toEqual(['admit', 'duplicate']);
+    expect(details.run.status).toBe('succeeded');
+    const runs = await api<RunSummary[]>(`/runs?pipeline=${pipeline}`);
+    expect(runs.filter((summary) => summary.runId === first.runId)).toHaveLength(1);
+  });
+
+  it('produces with `dataops run` (in process, no Kafka) the same outputs as the services', async () => {
+    const before = await pg.query(`SELECT * FROM public.${pgDaily} ORDER BY order_date, region_id`);
+    const result = await dataops('run', pipeline, '--json', '--full-refresh');
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout) as RunSummary;
+    expect(summary.stages.transform!.models.map((m) => [m.name, m.rows])).toEqual(first.stages.transform!.models.map((m) => [m.name, m.rows]));
+    const after = await pg.query(`SELECT * FROM public.${pgDaily} ORDER BY order_date, region_id`);
+    expect(after.rows).toEqual(before.rows);
+  });
+
+  it('keeps the ledger when the scheduler is killed mid-run, and the run completes', async () => {
+    const { runId } = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    await waitForRun(runId, (summary) => summary.stages.ingest?.status === 'running' || summary.status !== 'running');
+    await services.kill('scheduler', 'SIGKILL');
+    await services.start('scheduler');
+    const summary = await waitForRun(runId);
+    expect(summary.status).toBe('succeeded');
+  });
+
+  it('retries a failed run from its failed stage', async () => {
+    // a BI table whose column cannot take the model's values makes export fail before any data moves
+    await pg.query(`DROP TABLE IF EXISTS public.${pgDaily}`);
+    await pg.query(`CREATE TABLE public.${pgDaily} (order_date date, region_id integer, region_name text, orders bigint, items bigint, revenue date)`);
+    const { runId } = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const failed = await waitForRun(runId);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toMatchObject({ stage: 'export', errorClass: 'terminal' });
+    expect(failed.error!.message).toMatch(/revenue is decimal\(20,2\) but public\.e2e_\w+\.revenue is date/);
+    await pg.query(`DROP TABLE public.${pgDaily}`);
+    const retried = await dataops('retry', runId);
+    expect(retried.code).toBe(0);
+    const summary = await waitForRun(runId, (r) => r.status === 'succeeded');
+    expect(summary.stages.export!.status).toBe('succeeded');
+    const details = await api<{ attempts: { stage: string; attempt: number; status: string }[] }>(`/runs/${runId}`);
+    expect(details.attempts.filter((a) => a.stage === 'export').map((a) => [a.attempt, a.status])).toEqual([
+      [1, 'failed'],
+      [2, 'succeeded'],
+    ]);
+    expect((await pg.query(`SELECT count(*)::int AS n FROM public.${pgDaily}`)).rows[0].n).toBeGreaterThan(0);
+  });
+
+  it('serves Prometheus metrics with the stage families', async () => {
+    const text = await (await fetch(`${services.url('ingest')}/metrics`)).text();
+    expect(text).toMatch(new RegExp(`dataops_rows_total\\{[^}]*pipeline="${pipeline}"[^}]*stage="ingest"`));
+    expect(text).toMatch(/dataops_stage_duration_seconds_bucket/);
+    expect(existsSync(configFile)).toBe(true);
+  });
+});
