@@ -24,9 +24,11 @@ def _read_table(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
     frame = spark.read.jdbc(url=spec["url"], table=table["query"], predicates=table["slices"], properties=properties)
     # dates and times arrive as exact text; Spark's own (proleptic Gregorian) cast makes them typed.
     # try_cast: a zero date's text ('0000-00-00') becomes NULL, as documented and counted
+    # metadata={} drops the CHAR(n)/VARCHAR(n) marks JDBC leaves on string columns, so no later
+    # reader of the Parquet files pads or truncates them
     casts = table.get("casts", {})
     return frame.select(*[
-        F.expr(f"try_cast({_q(name)} AS {casts[name]})").alias(name) if name in casts else F.col(_q(name))
+        (F.expr(f"try_cast({_q(name)} AS {casts[name]})") if name in casts else F.col(_q(name))).alias(name, metadata={})
         for name in frame.columns
     ])
 
@@ -70,8 +72,6 @@ def _transient(error: Exception) -> bool:
 
 def ingest(spark: SparkSession, spec: Dict[str, Any], secrets: Dict[str, Any]) -> Dict[str, Any]:
     spark.conf.set("spark.sql.caseSensitive", "true")
-    # MySQL returns CHAR(n), ENUM and SET values unpadded; Spark would pad them back to n characters
-    spark.conf.set("spark.sql.readSideCharPadding", "false")
     login = secrets["source"]
     tables = spec["tables"]
     # tables in parallel, bounded so the slices reading at once never exceed the source's connection budget

@@ -82,6 +82,9 @@ def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]
         secrets = json.load(handle)
     spark = SparkSession.builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("DATAOPS_SPARK_LOG_LEVEL", "WARN"))
+    # Strings stay as written: Spark would pad values of columns it knows as CHAR(n) (from JDBC
+    # metadata, or from Parquet files carrying it) to n characters on read.
+    spark.conf.set("spark.sql.readSideCharPadding", "false")
     try:
         result = body(spark, spec, secrets)
         _write_json(args.result, {"result": result})

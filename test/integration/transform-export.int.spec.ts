@@ -174,17 +174,17 @@ print(json.dumps([[str(v) for v in r] for r in duckdb.sql("""${sql}""").fetchall
   });
 
   it('leaves the target exactly as it was when stopped between staging and switch; the retry completes', async () => {
-    const before = await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY 1, 2`);
+    const before = await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY order_date, region_id`);
     const target = { type: 'jdbc' as const, connection: 'bi_pg', model: 'daily_sales_by_region', table: `public.it_${id}_daily`, mode: 'replace' as const };
     const model = transformed.models.find((candidate) => candidate.name === 'daily_sales_by_region')!;
     const repository = openTarget(loaded.config.connections.bi_pg, loaded);
     const prepared = await prepareJdbcExport(target, model, repository, 'run-crash');
     await pg.query(`INSERT INTO ${prepared.staging} (order_date, region_id, revenue) VALUES ('1999-01-01', 1, 1)`); // a half-filled staging table
     await repository.close(); // the process dies here: no switch
-    expect((await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY 1, 2`)).rows).toEqual(before.rows);
+    expect((await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY order_date, region_id`)).rows).toEqual(before.rows);
     const stages = configure(goodChecks, `  - { type: jdbc, connection: bi_pg, model: daily_sales_by_region, table: public.it_${id}_daily, mode: replace }`);
     await stages.export.execute({ ...request('run-crash'), models: transformed.models }, { logger: silentLogger });
-    expect((await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY 1, 2`)).rows).toEqual(before.rows);
+    expect((await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY order_date, region_id`)).rows).toEqual(before.rows);
     expect((await pg.query(`SELECT to_regclass('${prepared.staging}') AS t`)).rows[0].t).toBeNull();
   });
 

@@ -68,6 +68,7 @@ export async function runScheduler(): Promise<void> {
 async function consume(context: ServiceContext, group: string, topics: string[], handle: (event: Envelope) => Promise<void>): Promise<void> {
   const consumer = new EventConsumer(context.kafka, context.publisher, context.logger);
   context.consumers.push(consumer);
+  context.subscriptions.push({ group: groupId(context, group), topics });
   await consumer.start({
     groupId: groupId(context, group),
     topics,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthController, Metrics, NestJsonLogger, READINESS_PROBES } from '@dataops/observability';
-import type { ServiceContext } from './service-context';
+import { trackConsumerLag, type ServiceContext } from './service-context';
 
 export interface ServiceDefinition {
   context: ServiceContext;
@@ -44,6 +44,7 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
   try {
     await context.publisher.connect();
     await definition.start();
+    trackConsumerLag(context);
   } catch (error) {
     context.logger.error('service could not start its work; it will stay not ready', { error: (error as Error).message });
     throw error;

@@ -1,6 +1,6 @@
 import type { Kafka } from 'kafkajs';
 import { ConfigError, loadConfig, type LoadedConfig } from '@dataops/config';
-import { createKafka, EventConsumer, EventPublisher, pingKafka } from '@dataops/messaging';
+import { consumerLag, createKafka, EventConsumer, EventPublisher, pingKafka } from '@dataops/messaging';
 import { createLogger, Metrics, type JsonLogger, type ReadinessProbe } from '@dataops/observability';
 import { readServiceEnv, type ServiceEnv } from './service-env';
 
@@ -15,6 +15,8 @@ export interface ServiceContext {
   brokers: string[];
   publisher: EventPublisher;
   consumers: EventConsumer[];
+  /** consumer groups and their topics, for the lag gauge */
+  subscriptions: { group: string; topics: string[] }[];
   probes: ReadinessProbe[];
 }
 
@@ -44,10 +46,22 @@ export function createServiceContext(name: string): ServiceContext {
     brokers,
     publisher,
     consumers: [],
+    subscriptions: [],
     probes: [{ name: 'kafka', check: () => pingKafka(brokers, 2500) }],
   };
 }
 
 export function groupId(context: ServiceContext, base: string): string {
   return `${context.env.DATAOPS_GROUP_PREFIX}${base}`;
+}
+
+/** Keeps dataops_kafka_consumer_lag current for every group the service consumes with. */
+export function trackConsumerLag(context: ServiceContext, everyMs = 15_000): NodeJS.Timeout {
+  const refresh = async () => {
+    for (const { group, topics } of context.subscriptions) {
+      const lags = await consumerLag(context.kafka, group, topics).catch(() => []);
+      for (const lag of lags) context.metrics.consumerLag.set({ group, topic: lag.topic, partition: String(lag.partition) }, lag.lag);
+    }
+  };
+  return setInterval(() => void refresh(), everyMs).unref();
 }

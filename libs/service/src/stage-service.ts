@@ -18,12 +18,14 @@ export async function runStageService(stage: StageName, defaultPort: number): Pr
   const link = linkFor(stage);
   const consumer = new EventConsumer(context.kafka, context.publisher, context.logger);
   context.consumers.push(consumer);
+  const group = groupId(context, `dataops-${stage}`);
+  context.subscriptions.push({ group, topics: [link.trigger] });
   await bootstrapService({
     context,
     defaultPort,
     start: () =>
       consumer.start({
-        groupId: groupId(context, `dataops-${stage}`),
+        groupId: group,
         topics: [link.trigger],
         handler: async (event, delivery) => {
           if (!context.loaded.config.pipelines[event.pipeline]) {
