@@ -2,3 +2,4 @@ export * from './topics';
 export * from './summary';
 export * from './events';
 export * from './make-envelope';
+export * from './event-docs';
