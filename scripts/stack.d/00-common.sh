@@ -110,7 +110,7 @@ write_env() {
     echo "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
     echo "export DATAOPS_SFTP_HOST=127.0.0.1"
     echo "export DATAOPS_SFTP_PORT=$SFTP_PORT"
-    echo "export DATAOPS_SFTP_ROOT=$STACK/sftp/root"
+    echo "export DATAOPS_SFTP_ROOT=$SFTP_SERVED/root"
     echo "export DATAOPS_SECRETS=$SECRETS"
     echo "export JAVA_HOME=$JAVA_HOME"
     echo "export SPARK_HOME=$site"
