@@ -51,7 +51,7 @@ describe('faults and limits against the real stack', () => {
     const link = join(root, 'warehouse', 'by_region');
     const readTotal = () => python<[number, string]>(`
 import duckdb, json
-print(json.dumps([str(v) for v in duckdb.sql("select count(*), sum(n) from read_parquet('${link}/*.parquet')").fetchone()]))`);
+print(json.dumps([str(v) for v in duckdb.sql("select count(*), sum(n) from read_parquet('${link}/*.parquet')").fetchall()[0]]))`);
     expect(readTotal()).toEqual(['7', '20000']);
 
     const admin2 = await adminConnection(database.name);
