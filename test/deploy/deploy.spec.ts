@@ -19,7 +19,7 @@ describe('docker-compose.yml', () => {
     // compose's "duration" is a Go duration (5s, 1m30s), not ISO 8601's
     ajv.addFormat('duration', /^(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))+$/);
     // free-form strings in the spec ("3000", "8080-8090/tcp"), checked by compose itself
-    for (const format of ['expose', 'ports']) ajv.addFormat(format, true);
+    for (const format of ['expose', 'ports', 'subnet_ip_address']) ajv.addFormat(format, true);
     const valid = ajv.validate(schema, compose);
     expect(ajv.errors ?? []).toEqual([]);
     expect(valid).toBe(true);
