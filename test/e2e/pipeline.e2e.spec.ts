@@ -178,6 +178,11 @@ describe('the four services over real Kafka', () => {
     expect((await pg.query(`SELECT count(*)::int AS n FROM public.${pgDaily}`)).rows[0].n).toBeGreaterThan(0);
   });
 
+  it('stops a service cleanly on SIGTERM (exit code 0)', async () => {
+    expect(await services.kill('export', 'SIGTERM')).toBe(0);
+    await services.start('export');
+  });
+
   it('serves Prometheus metrics with the stage families', async () => {
     const text = await (await fetch(`${services.url('ingest')}/metrics`)).text();
     expect(text).toMatch(new RegExp(`dataops_rows_total\\{[^}]*pipeline="${pipeline}"[^}]*stage="ingest"`));
