@@ -3,3 +3,4 @@ export * from './errors';
 export * from './secrets';
 export * from './loader';
 export { storageLocation } from './resolve-paths';
+export * from './duration';

@@ -1,4 +1,4 @@
-import type { SourceConfig, TableOverride } from '@dataops/config';
+import { durationMs, type SourceConfig, type TableOverride } from '@dataops/config';
 import { TerminalError } from '@dataops/errors';
 import type { LakeManifest } from '@dataops/lake';
 import type { MysqlCatalogRepository, SourceTable } from './mysql-catalog';
@@ -134,12 +134,6 @@ function checkDrift(table: string, columns: ColumnReadPlan[], previous: LakeMani
   }
 }
 
-export function durationMs(text: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
-  if (!match) throw new TerminalError(`invalid duration ${text}`);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'];
-  return Number(match[1]) * unit;
-}
 
 function ageMs(iso: string, now: Date): number {
   return now.getTime() - Date.parse(iso);

@@ -1,4 +1,4 @@
-import type { LoadedConfig } from '@dataops/config';
+import { durationMs, type LoadedConfig } from '@dataops/config';
 import { transformCompletedV1, type TransformCompleted } from '@dataops/contracts';
 import { TerminalError } from '@dataops/errors';
 import { currentView, joinPath, lakeStoreFor, ManifestRepository, tableFromFolder, type LakeStore } from '@dataops/lake';
@@ -83,9 +83,4 @@ export class TransformStage {
     if (views.length === 0) throw new TerminalError(`no committed raw tables under ${joinPath(lake, 'raw', source)}: run ingest first`);
     return views;
   }
-}
-
-function durationMs(text: string): number {
-  const match = /^(\d+)(ms|s|m|h|d)$/.exec(text);
-  return match ? Number(match[1]) * { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as 'ms'] : 7_200_000;
 }
