@@ -2,7 +2,7 @@ import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { makeEnvelope, parseEnvelope, Topics, type Envelope } from '@dataops/contracts';
 import { errorClassOf, messageOf } from '@dataops/errors';
 import type { StageLogger } from '@dataops/stage';
-import type { EventPublisher } from './publisher';
+import { ensureTopics, type EventPublisher, type TopicSettings } from './publisher';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -46,10 +46,13 @@ export class EventConsumer {
     private readonly kafka: Kafka,
     private readonly publisher: EventPublisher,
     private readonly logger: StageLogger,
+    private readonly topicSettings: TopicSettings = { partitions: 3, replicationFactor: 1 },
   ) {}
 
   async start(subscription: Subscription): Promise<void> {
     const retry = { ...defaultRetry, ...subscription.retry };
+    // on a new cluster a consumer may start before any producer: subscribing to a missing topic fails
+    await ensureTopics(this.kafka, subscription.topics, this.topicSettings);
     this.consumer = this.kafka.consumer({
       groupId: subscription.groupId,
       sessionTimeout: 30_000,
