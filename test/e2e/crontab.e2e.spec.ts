@@ -34,6 +34,8 @@ describe('dataops crontab with the real cron daemon', () => {
 
   it('installs an entry that cron fires, publishing a scheduled run request, and removes only its block', async () => {
     const consumer = createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'cron-test' }).consumer({ groupId: `cron-test-${pipeline}` });
+    await consumer.connect();
+    await consumer.subscribe({ topics: [Topics.runRequested], fromBeginning: false });
     const received = new Promise<RunRequested & { runId: string }>((resolve) => {
       void consumer.run({
         eachMessage: async ({ message }) => {
@@ -42,8 +44,6 @@ describe('dataops crontab with the real cron daemon', () => {
         },
       });
     });
-    await consumer.connect();
-    await consumer.subscribe({ topics: [Topics.runRequested], fromBeginning: false });
     await dataops('crontab', 'install');
     await dataops('crontab', 'install'); // idempotent: still one block
     const installed = await crontab('-l');
