@@ -178,6 +178,18 @@ describe('the four services over real Kafka', () => {
     expect((await pg.query(`SELECT count(*)::int AS n FROM public.${pgDaily}`)).rows[0].n).toBeGreaterThan(0);
   });
 
+  it('skips a trigger that arrives while a run of the pipeline is active, and records why', async () => {
+    const trigger = () => api<{ runId: string }>(`/pipelines/${pipeline}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const active = await trigger();
+    await waitForRun(active.runId, (summary) => summary.status === 'running');
+    const overlapping = await trigger();
+    const skipped = await waitForRun(overlapping.runId, (summary) => summary.status !== 'queued');
+    expect(skipped.status).toBe('skipped');
+    const { decisions } = await api<{ decisions: { decision: string; reason: string }[] }>(`/runs/${overlapping.runId}`);
+    expect(decisions).toEqual([expect.objectContaining({ decision: 'skip', reason: expect.stringMatching(/1 run\(s\) of the pipeline active .*skipped by the overlap policy/) })]);
+    expect((await waitForRun(active.runId)).status).toBe('succeeded');
+  });
+
   it('stops a service cleanly on SIGTERM (exit code 0)', async () => {
     expect(await services.kill('export', 'SIGTERM')).toBe(0);
     await services.start('export');
