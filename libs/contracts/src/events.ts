@@ -35,7 +35,12 @@ export const runAdmittedV1 = runRequestedV1.extend({ attempt: z.number().int().m
 
 export const stageStartedV1 = z.object({ attempt: z.number().int().min(1).default(1), logicalDate: logicalDate.optional() });
 
-export const ingestCompletedV1 = z.object({ logicalDate, tables: z.array(tableResult) });
+export const ingestCompletedV1 = z.object({
+  logicalDate,
+  tables: z.array(tableResult),
+  /** the run re-read its tables in full: incremental models are rebuilt too (older producers: false) */
+  fullRefresh: z.boolean().default(false),
+});
 export const transformCompletedV1 = z.object({
   logicalDate,
   models: z.array(modelResult),

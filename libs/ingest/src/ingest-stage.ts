@@ -43,7 +43,7 @@ export class IngestStage {
       const plans = await planTables(todo, { source: pipeline.source, catalog, fullRefresh: request.fullRefresh ?? false, now: new Date() }, manifests, sourceName);
       const fresh = plans.length > 0 ? await this.importAndCommit(plans, connection, pipeline, sourceName, manifests, catalog, request, options, login) : [];
       const all = [...committed.values(), ...fresh].sort((a, b) => a.table.localeCompare(b.table));
-      return { logicalDate: request.logicalDate, tables: all.map((manifest) => tableResult(manifest)) };
+      return { logicalDate: request.logicalDate, fullRefresh: request.fullRefresh ?? false, tables: all.map((manifest) => tableResult(manifest)) };
     } finally {
       await catalog.close();
     }

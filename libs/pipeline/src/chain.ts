@@ -46,7 +46,10 @@ export const chain: readonly ChainLink[] = [
     started: Topics.transformStarted,
     completed: Topics.transformCompleted,
     failed: Topics.transformFailed,
-    run: (stages, event, options) => stages.transform.execute(requestOf(event, ingestCompletedV1.parse(event.payload).logicalDate), options),
+    run: (stages, event, options) => {
+      const payload = ingestCompletedV1.parse(event.payload);
+      return stages.transform.execute({ ...requestOf(event, payload.logicalDate), fullRefresh: payload.fullRefresh }, options);
+    },
   },
   {
     stage: 'export',

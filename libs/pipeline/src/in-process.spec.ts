@@ -12,7 +12,7 @@ function stubStages(overrides: Partial<Stages> = {}): Stages & { calls: string[]
   const calls: string[] = [];
   return {
     calls,
-    ingest: { execute: async () => (calls.push('ingest'), { logicalDate: '2026-11-24', tables: [table] }) },
+    ingest: { execute: async () => (calls.push('ingest'), { logicalDate: '2026-11-24', fullRefresh: false, tables: [table] }) },
     transform: { execute: async () => (calls.push('transform'), { logicalDate: '2026-11-24', models: [model], checks: [] }) },
     export: {
       execute: async (req) => (calls.push(`export:${req.models.map((m) => m.name).join(',')}`), { logicalDate: '2026-11-24', targets: [] }),

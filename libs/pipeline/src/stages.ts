@@ -7,7 +7,7 @@ export interface IngestStagePort {
 }
 
 export interface TransformStagePort {
-  execute(request: StageRequest, options: StageRunOptions): Promise<TransformCompleted>;
+  execute(request: StageRequest & { fullRefresh?: boolean }, options: StageRunOptions): Promise<TransformCompleted>;
 }
 
 export interface ExportStagePort {

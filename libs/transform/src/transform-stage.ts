@@ -19,7 +19,7 @@ export class TransformStage {
     private readonly spark: SparkRunner,
   ) {}
 
-  async execute(request: StageRequest, options: StageRunOptions): Promise<TransformCompleted> {
+  async execute(request: StageRequest & { fullRefresh?: boolean }, options: StageRunOptions): Promise<TransformCompleted> {
     const pipeline = this.loaded.config.pipelines[request.pipeline];
     if (!pipeline) throw new TerminalError(`unknown pipeline "${request.pipeline}"`, { subject: request.pipeline });
     const { warehouse, lake } = this.loaded.config.storage;
@@ -38,7 +38,12 @@ export class TransformStage {
     const spec = {
       raw,
       models: await Promise.all(
-        models.map(async (model) => ({ ...model, path: publisher.versionPath(model.name, request.runId), previousPath: await publisher.published(model.name) })),
+        models.map(async (model) => ({
+          ...model,
+          path: publisher.versionPath(model.name, request.runId),
+          // a full refresh rebuilds incremental models from the raw tables alone
+          previousPath: request.fullRefresh ? undefined : await publisher.published(model.name),
+        })),
       ),
       checks: checkSpecs(pipeline.transform.checks),
     };
