@@ -31,11 +31,16 @@ export class ServiceProcesses {
     await Promise.all((Object.keys(this.ports) as ServiceName[]).map((name) => this.start(name)));
   }
 
+  /** Sends the signal and resolves with the exit code (null when a signal ended it); SIGKILL after 30 s. */
   kill(name: ServiceName, signal: NodeJS.Signals = 'SIGKILL'): Promise<number | null> {
     const child = this.processes.get(name);
-    if (!child || child.exitCode !== null) return Promise.resolve(child?.exitCode ?? null);
+    if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve(child?.exitCode ?? null);
     return new Promise((resolve) => {
-      child.once('exit', (code) => resolve(code));
+      const force = setTimeout(() => child.kill('SIGKILL'), 30_000);
+      child.once('exit', (code) => {
+        clearTimeout(force);
+        resolve(code);
+      });
       child.kill(signal);
     });
   }
