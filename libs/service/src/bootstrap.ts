@@ -23,7 +23,8 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
   const { context } = definition;
   const module = serviceModule(definition);
   const app = await NestFactory.create(module, { logger: new NestJsonLogger(context.logger) });
-  app.enableShutdownHooks();
+  // no app.enableShutdownHooks(): Nest would re-raise the signal after closing (exit by signal, not 0);
+  // `stop` below closes the app itself after the consumers have left their groups
   const port = context.env.PORT ?? definition.defaultPort;
   await app.listen(port, process.env.HOST ?? '0.0.0.0');
   context.logger.info('service started', { port, config: context.loaded.path, brokers: context.brokers });
