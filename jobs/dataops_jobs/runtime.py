@@ -70,7 +70,31 @@ def _first_line(text: str) -> str:
     return " ".join(lines[:3])[:2000] if lines else "unknown error"
 
 
+def _die_with_parent() -> None:
+    """The driver dies with the JVM that started it (and the JVM with the service: setpriv)."""
+    try:
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    except OSError:  # not Linux: the JVM's death still ends the py4j session
+        pass
+
+
+def _read_secrets(path: str) -> Dict[str, Any]:
+    """Reads the job's credentials and removes the file at once: it never outlives this moment."""
+    with open(path, encoding="utf-8") as handle:
+        secrets = json.load(handle)
+    try:
+        os.remove(path)
+    except FileNotFoundError:
+        pass
+    return secrets
+
+
 def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]], Any]) -> None:
+    _die_with_parent()
     parser = argparse.ArgumentParser(prog=name)
     parser.add_argument("--spec", required=True)
     parser.add_argument("--secrets", required=True)
@@ -78,8 +102,7 @@ def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]
     args = parser.parse_args()
     with open(args.spec, encoding="utf-8") as handle:
         spec = json.load(handle)
-    with open(args.secrets, encoding="utf-8") as handle:
-        secrets = json.load(handle)
+    secrets = _read_secrets(args.secrets)
     spark = SparkSession.builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("DATAOPS_SPARK_LOG_LEVEL", "WARN"))
     # Strings stay as written: Spark would pad values of columns it knows as CHAR(n) (from JDBC

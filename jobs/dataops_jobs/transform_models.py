@@ -53,7 +53,7 @@ def register_raw(spark: SparkSession, raw: Dict[str, Any]) -> None:
     frame = spark.read.parquet(*raw["files"]) if raw["files"] else None
     if frame is None:
         raise JobError(f"raw table {raw['table']} has no committed files", subject=raw["table"])
-    frame = frame.drop("load_date", "run")
+    frame = frame.drop("load_date", "run", "attempt")
     if raw.get("dedupe"):
         key, order_by = raw["dedupe"]["key"], raw["dedupe"]["orderBy"]
         window = Window.partitionBy(*[F.col(f"`{k}`") for k in key]).orderBy(F.col(f"`{order_by}`").desc_nulls_last())

@@ -83,11 +83,13 @@ ensure_secrets() {
   for name in mysql-src mysql-bi mysql-admin postgres; do
     [ -s "$SECRETS/.$name.pw" ] || (umask 077; random_secret > "$SECRETS/.$name.pw")
   done
+  # the runs API's bearer token: the scheduler and the dataops command read this file
+  [ -s "$SECRETS/api-token" ] || (umask 077; { random_secret; random_secret; } | tr -d '\n' > "$SECRETS/api-token")
   write_options_file source-mysql.options dataops_src "$(cat "$SECRETS/.mysql-src.pw")"
   write_options_file bi-mysql.options dataops_bi "$(cat "$SECRETS/.mysql-bi.pw")"
   write_options_file admin-mysql.options dataops_admin "$(cat "$SECRETS/.mysql-admin.pw")"
   (umask 077; cat "$SECRETS/.postgres.pw" > "$SECRETS/bi-postgres.password"; cat "$SECRETS/.postgres.pw" > "$SECRETS/control-postgres.password")
-  chmod 600 "$SECRETS"/*.options "$SECRETS"/*.password "$SECRETS"/.??*.pw
+  chmod 600 "$SECRETS"/*.options "$SECRETS"/*.password "$SECRETS"/.??*.pw "$SECRETS/api-token"
 }
 
 write_options_file() {

@@ -17,11 +17,12 @@ start_mariadb() {
   fi
   chown mysql:mysql "$RUN"
   # local_infile: the sample loader uses LOAD DATA LOCAL INFILE; UTC so TIMESTAMP reads are instants
-  mariadbd --no-defaults --user=mysql --datadir="$MARIADB_DIR" --socket="$MARIADB_SOCK" --pid-file="$MARIADB_PID" \
+  # setsid: its own session, so a Ctrl-C on the caller (the demo, the tests) does not reach it
+  setsid mariadbd --no-defaults --user=mysql --datadir="$MARIADB_DIR" --socket="$MARIADB_SOCK" --pid-file="$MARIADB_PID" \
     --port="$MYSQL_PORT" --bind-address=127.0.0.1 --log-error="$LOGS/mariadb.log" --local-infile=1 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci --default-time-zone=+00:00 \
     --innodb-buffer-pool-size=512M --innodb-log-file-size=256M --max-connections=300 --skip-name-resolve \
-    > /dev/null 2>&1 &
+    > /dev/null 2>&1 < /dev/null &
   wait_for mariadb 60 "$LOGS/mariadb.log" mariadb_root -e 'SELECT 1'
   mariadb_users
   say "mariadb ready on 127.0.0.1:$MYSQL_PORT"

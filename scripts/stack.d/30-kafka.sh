@@ -57,8 +57,9 @@ start_kafka() {
     kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" > "$LOGS/kafka-format.log" 2>&1 \
       || { tail -n 30 "$LOGS/kafka-format.log" >&2; die 1 "Kafka storage format failed"; }
   fi
-  nohup "$JAVA_HOME/bin/java" -Xmx768m -XX:+UseG1GC -cp "$JARS/kafka/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
-    -Dkafka.logs.dir="$LOGS" kafka.Kafka "$KAFKA_DIR/server.properties" > "$LOGS/kafka.out" 2>&1 &
+  # setsid: its own session, so a Ctrl-C on the caller (the demo, the tests) does not reach it
+  setsid nohup "$JAVA_HOME/bin/java" -Xmx768m -XX:+UseG1GC -cp "$JARS/kafka/*" -Dlog4j2.configurationFile="$KAFKA_DIR/log4j2.properties" \
+    -Dkafka.logs.dir="$LOGS" kafka.Kafka "$KAFKA_DIR/server.properties" > "$LOGS/kafka.out" 2>&1 < /dev/null &
   echo $! > "$KAFKA_PIDFILE"
   wait_for kafka 90 "$LOGS/kafka.log" kcat -L -b "127.0.0.1:$KAFKA_PORT" -m 3
   say "kafka ready on 127.0.0.1:$KAFKA_PORT"

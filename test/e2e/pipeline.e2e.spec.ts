@@ -1,12 +1,12 @@
-import { execFile } from 'node:child_process';
-import { cpSync, existsSync, readFileSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { makeEnvelope, Topics, type RunSummary } from '@dataops/contracts';
 import { createKafka, EventPublisher } from '@dataops/messaging';
-import { adminConnection, createTestDatabase, pgPassword, pgPort, repoRoot, tempDir, writeTestConfig } from '../support/stack';
+import { adminConnection, createTestDatabase, pgPassword, pgPort, repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
 import { ServiceProcesses } from '../support/services';
 
 const run = promisify(execFile);
@@ -14,6 +14,9 @@ const id = randomBytes(3).toString('hex');
 const pipeline = `e2e_${id}`;
 const pgDaily = `e2e_${id}_daily`;
 const pgFacts = `e2e_${id}_facts`;
+const other = `${pipeline}_other`;
+const token = () => readFileSync(join(secrets, 'api-token'), 'utf8').trim();
+const post = (body = '{}') => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token()}` }, body });
 
 const pipelineYaml = (root: string) => `schedule:
   cron: "0 3 * * *"
@@ -41,6 +44,15 @@ export:
   - { type: sftp, connection: sftp, model: daily_sales_by_region, remoteDir: upload/${pipeline}, format: csv, gzip: true }
 `;
 
+/** A second, small pipeline over the same source (its own lake folder): runs alongside the first. */
+const otherYaml = `  ${other}:
+    schedule: { cron: "0 4 * * *", timezone: UTC, overlap: queue, maxConcurrentRuns: 2 }
+    source:
+      connection: src
+      name: ${other}
+      tables: { include: [regions, products] }
+`;
+
 describe('the four services over real Kafka', () => {
   let database: { name: string; drop: () => Promise<void> };
   let biDatabase: { name: string; drop: () => Promise<void> };
@@ -48,6 +60,7 @@ describe('the four services over real Kafka', () => {
   let services: ServiceProcesses;
   let pg: Client;
   let first: RunSummary;
+  let earlyRunId: string;
   const root = tempDir('dataops-e2e');
 
   const dataops = async (...args: string[]) => {
@@ -63,6 +76,22 @@ describe('the four services over real Kafka', () => {
     }
   };
   const api = async <T>(path: string, init?: RequestInit): Promise<T> => (await fetch(`${services.url('scheduler')}${path}`, init)).json() as Promise<T>;
+  const sparkJobsOf = (runId: string) =>
+    execFileSync('ps', ['-eo', 'pid,args'], { encoding: 'utf8' })
+      .split('\n')
+      .filter((line) => line.includes(runId) && /java|python/.test(line) && !line.includes('ps -eo'));
+  const waitForHolder = async (runId: string, stage: string): Promise<string> => {
+    for (let i = 0; i < 300; i += 1) {
+      const response = await fetch(`${services.url('scheduler')}/runs/${runId}`);
+      if (response.ok) {
+        const { attempts } = (await response.json()) as { attempts: { stage: string; workStatus: string; owner: string | null }[] };
+        const held = attempts.find((attempt) => attempt.stage === stage && attempt.workStatus === 'running' && attempt.owner);
+        if (held) return held.owner!;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    throw new Error(`no replica claimed ${stage} of ${runId}`);
+  };
   const waitForRun = async (runId: string, until: (run: RunSummary) => boolean = (r) => ['succeeded', 'failed', 'skipped'].includes(r.status)) => {
     for (let i = 0; i < 600; i += 1) {
       const response = await fetch(`${services.url('scheduler')}/runs/${runId}`);
@@ -81,12 +110,20 @@ describe('the four services over real Kafka', () => {
     await run('python3', [join(repoRoot, 'scripts/sample/retail_data.py'), 'load', '--scale', '0.01', '--database', database.name]);
     cpSync(join(repoRoot, 'examples/retail/models'), join(root, 'models'), { recursive: true });
     configFile = writeTestConfig({ root, sourceDatabase: database.name, biMysqlDatabase: biDatabase.name, pipeline, pipelineYaml: pipelineYaml(root) });
-    const base = 18_000 + Math.floor(Math.random() * 900) * 4;
+    writeFileSync(configFile, `${readFileSync(configFile, 'utf8')}${otherYaml}`);
+    const base = 18_000 + Math.floor(Math.random() * 400) * 20;
+    // two replicas of every service, consumer groups no one has used before (a new deployment)
     services = new ServiceProcesses(
-      { DATAOPS_CONFIG: configFile, DATAOPS_GROUP_PREFIX: `e2e-${id}-`, DATAOPS_SCHEDULER_TICK_MS: '3600000', LOG_LEVEL: 'info' },
+      { DATAOPS_CONFIG: configFile, DATAOPS_GROUP_PREFIX: `e2e-${id}-`, DATAOPS_SCHEDULER_TICK_MS: '3600000', DATAOPS_LEASE_MS: '10000', LOG_LEVEL: 'info' },
       { scheduler: base, ingest: base + 1, transform: base + 2, export: base + 3 },
       root,
+      2,
     );
+    // the trigger goes out before any service (and so any consumer group) exists: it must not be lost
+    earlyRunId = `${pipeline}-early-${id}`;
+    const publisher = new EventPublisher(createKafka({ brokers: (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), clientId: 'e2e' }));
+    await publisher.publish(makeEnvelope(Topics.runRequested, { trigger: 'external', logicalDate: '2026-11-27', fullRefresh: false }, { runId: earlyRunId, pipeline, producer: 'e2e' }));
+    await publisher.disconnect();
     await services.startAll();
     pg = new Client({ host: '127.0.0.1', port: pgPort, database: 'bi', user: 'dataops', password: pgPassword() });
     await pg.connect();
@@ -98,6 +135,18 @@ describe('the four services over real Kafka', () => {
     await pg?.end();
     await database?.drop();
     await biDatabase?.drop();
+  });
+
+  it('runs a trigger published before the services and their consumer groups existed', async () => {
+    const summary = await waitForRun(earlyRunId);
+    expect(summary.status).toBe('succeeded');
+    const { attempts } = await api<{ attempts: { stage: string; logPath: string | null }[] }>(`/runs/${earlyRunId}`);
+    const ingestLog = attempts.find((attempt) => attempt.stage === 'ingest')?.logPath;
+    expect(ingestLog && readFileSync(ingestLog, 'utf8')).toMatch(/spark|Spark/);
+    const log = readFileSync(join(root, 'ingest.log'), 'utf8') + readFileSync(join(root, 'ingest-2.log'), 'utf8');
+    // every stage says what it did, with the run id, at info
+    expect(log).toMatch(new RegExp(`"runId":"${earlyRunId}".*"msg":"ingest orders: \\d+ rows"|"msg":"ingest orders: \\d+ rows".*"runId":"${earlyRunId}"`));
+    expect(log).toMatch(new RegExp(`"msg":"ingest succeeded in [\\d.]+ s"`));
   });
 
   it('runs a triggered pipeline through every stage and lands it in PostgreSQL, MariaDB and SFTP', async () => {
@@ -148,10 +197,10 @@ describe('the four services over real Kafka', () => {
   });
 
   it('keeps the ledger when the scheduler is killed mid-run, and the run completes', async () => {
-    const { runId } = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const { runId } = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, post());
     await waitForRun(runId, (summary) => summary.stages.ingest?.status === 'running' || summary.status !== 'running');
-    await services.kill('scheduler', 'SIGKILL');
-    await services.start('scheduler');
+    await services.killAll('scheduler', 'SIGKILL');
+    await services.startAllOf('scheduler');
     const summary = await waitForRun(runId);
     expect(summary.status).toBe('succeeded');
   });
@@ -160,7 +209,7 @@ describe('the four services over real Kafka', () => {
     // a BI table whose column cannot take the model's values makes export fail before any data moves
     await pg.query(`DROP TABLE IF EXISTS public.${pgDaily}`);
     await pg.query(`CREATE TABLE public.${pgDaily} (order_date date, region_id integer, region_name text, orders bigint, items bigint, revenue date)`);
-    const { runId } = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const { runId } = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, post());
     const failed = await waitForRun(runId);
     expect(failed.status).toBe('failed');
     expect(failed.error).toMatchObject({ stage: 'export', errorClass: 'terminal' });
@@ -179,7 +228,7 @@ describe('the four services over real Kafka', () => {
   });
 
   it('skips a trigger that arrives while a run of the pipeline is active, and records why', async () => {
-    const trigger = () => api<{ runId: string }>(`/pipelines/${pipeline}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    const trigger = () => api<{ runId: string }>(`/pipelines/${pipeline}/runs`, post());
     const active = await trigger();
     await waitForRun(active.runId, (summary) => summary.status === 'running');
     const overlapping = await trigger();
@@ -188,6 +237,63 @@ describe('the four services over real Kafka', () => {
     const { decisions } = await api<{ decisions: { decision: string; reason: string }[] }>(`/runs/${overlapping.runId}`);
     expect(decisions).toEqual([expect.objectContaining({ decision: 'skip', reason: expect.stringMatching(/1 run\(s\) of the pipeline active .*skipped by the overlap policy/) })]);
     expect((await waitForRun(active.runId)).status).toBe('succeeded');
+  });
+
+  it('refuses a mutating API call without the bearer token, and nothing happens', async () => {
+    const before = (await api<RunSummary[]>(`/runs?pipeline=${pipeline}`)).length;
+    const response = await fetch(`${services.url('scheduler')}/pipelines/${pipeline}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+    expect(response.status).toBe(401);
+    const cancel = await fetch(`${services.url('scheduler')}/runs/${first.runId}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: 'Bearer wrong-token-wrong-token' }, body: '{}' });
+    expect(cancel.status).toBe(401);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect((await api<RunSummary[]>(`/runs?pipeline=${pipeline}`)).length).toBe(before);
+  });
+
+  it('runs two pipelines at the same time, and two runs of a pipeline with maxConcurrentRuns 2', async () => {
+    const a = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, post());
+    const b = await api<{ runId: string }>(`/pipelines/${other}/runs`, post());
+    const c = await api<{ runId: string }>(`/pipelines/${other}/runs`, post(JSON.stringify({ logicalDate: '2026-11-01' })));
+    const [ra, rb, rc] = await Promise.all([waitForRun(a.runId), waitForRun(b.runId), waitForRun(c.runId)]);
+    expect([ra.status, rb.status, rc.status]).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    const span = (run: RunSummary) => [Date.parse(run.stages.ingest!.startedAt!), Date.parse(run.stages.ingest!.finishedAt!)];
+    const overlaps = (x: RunSummary, y: RunSummary) => span(x)[0] < span(y)[1] && span(y)[0] < span(x)[1];
+    // ingest of the other pipeline ran while this pipeline's ingest ran: neither waited on the other's partition
+    expect(overlaps(ra, rb) || overlaps(ra, rc)).toBe(true);
+    expect(overlaps(rb, rc)).toBe(true);
+  });
+
+  it('cancels a running run: its job stops, nothing it wrote is published, and the next trigger runs', async () => {
+    const { runId } = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, post());
+    await waitForRun(runId, (summary) => summary.stages.ingest?.status === 'running' || summary.status !== 'running');
+    const cancelled = await dataops('cancel', runId, '--reason', 'e2e test');
+    expect(cancelled.code).toBe(0);
+    const summary = await waitForRun(runId);
+    expect(summary.status).toBe('cancelled');
+    expect(summary.error?.message).toMatch(/cancelled by .*e2e test/);
+    const again = await dataops('cancel', runId);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already cancelled/);
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    // no manifest of the cancelled run was committed, and no Spark job of it is left running
+    const manifests = execFileSync('find', [join(root, 'lake'), '-name', `${runId}.json`], { encoding: 'utf8' });
+    expect(manifests.trim()).toBe('');
+    expect(sparkJobsOf(runId)).toEqual([]);
+    const next = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, post());
+    expect((await waitForRun(next.runId)).status).toBe('succeeded');
+  });
+
+  it('lets another replica finish a stage whose service was killed -9 mid-work, leaving no orphan job', async () => {
+    const { runId } = await api<{ runId: string }>(`/pipelines/${pipeline}/runs`, post(JSON.stringify({ fullRefresh: true })));
+    const holder = await waitForHolder(runId, 'ingest');
+    const killed = holder.endsWith(`:${services.pid('ingest')}`) ? 'ingest' : 'ingest#2';
+    await services.kill(killed, 'SIGKILL');
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    expect(sparkJobsOf(runId).filter((line) => line.includes('ingest'))).toEqual([]);
+    const summary = await waitForRun(runId);
+    expect(summary.status).toBe('succeeded');
+    const { attempts } = await api<{ attempts: { stage: string; tries: number; owner: string }[] }>(`/runs/${runId}`);
+    expect(attempts.find((attempt) => attempt.stage === 'ingest')).toMatchObject({ tries: 2 });
+    await services.start(killed);
   });
 
   it('stops a service cleanly on SIGTERM (exit code 0)', async () => {

@@ -90,6 +90,8 @@ spark:
     spark.sql.shuffle.partitions: 4
 kafka:
   brokers: ["${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}"]
+api:
+  tokenFile: ${join(secrets, 'api-token')}
 control:
   connection: control_pg
 connections:

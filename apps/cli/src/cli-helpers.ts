@@ -1,8 +1,22 @@
-import type { LoadedConfig } from '@dataops/config';
+import { existsSync } from 'node:fs';
+import { readPrivateFile, type LoadedConfig } from '@dataops/config';
+import { RunsApiClient } from '@dataops/runs-api';
+import type { CliContext } from './context';
 import { UsageError } from './exit-codes';
 
-export function apiUrl(option?: string, env: NodeJS.ProcessEnv = process.env): string {
-  return option ?? env.DATAOPS_API ?? 'http://127.0.0.1:8081';
+export function apiUrl(option?: string, env: NodeJS.ProcessEnv = process.env, loaded?: LoadedConfig): string {
+  return option ?? env.DATAOPS_API ?? loaded?.config.api?.url ?? 'http://127.0.0.1:8081';
+}
+
+/**
+ * The scheduler's runs API with the bearer token of api.tokenFile ($DATAOPS_API_TOKEN_FILE wins).
+ * Reading runs needs no config; when one is there, its API address and token are used.
+ */
+export function runsApi(context: CliContext, option?: string): RunsApiClient {
+  const loaded = existsSync(context.configPath()) ? context.loadConfig() : undefined;
+  const tokenFile = context.env.DATAOPS_API_TOKEN_FILE ?? loaded?.config.api?.tokenFile;
+  const token = tokenFile ? readPrivateFile(tokenFile, 'api.tokenFile').trim() : undefined;
+  return new RunsApiClient(apiUrl(option, context.env, loaded), token);
 }
 
 export function requirePipeline(loaded: LoadedConfig, pipeline: string): void {

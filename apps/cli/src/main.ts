@@ -48,6 +48,13 @@ function commanderExitCode(error: CommanderError): ExitCode {
 }
 
 export async function runAndExit(argv: readonly string[] = process.argv.slice(2)): Promise<void> {
+  // `dataops runs | head -3`: when the reader goes away, stop quietly, as command-line tools do
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code === 'EPIPE') process.exit(0);
+      throw error;
+    });
+  }
   const code = await runCli(argv);
   // drain stdout/stderr (pipes are asynchronous), then exit even if a command left a client open
   await Promise.all([process.stdout, process.stderr].map((stream) => new Promise<void>((done) => stream.write('', () => done()))));

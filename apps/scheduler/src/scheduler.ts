@@ -1,37 +1,37 @@
-import { Pool } from 'pg';
 import { allTopics, Topics, type Envelope } from '@dataops/contracts';
-import { resolveDatabaseCredentials, type LoadedConfig } from '@dataops/config';
-import { TerminalError } from '@dataops/errors';
+import type { LoadedConfig } from '@dataops/config';
 import { RunCoordinator, RunLedger, type AdmissionPolicy } from '@dataops/ledger';
-import { EventConsumer } from '@dataops/messaging';
+import { retryUntilStopped } from '@dataops/messaging';
 import { withRunContext } from '@dataops/observability';
-import { ScheduleTicker, scheduledRunId } from '@dataops/schedule';
-import { bootstrapService, createServiceContext, databaseProbes, groupId, type ServiceContext } from '@dataops/service';
+import { ScheduleTicker, scheduledRunId, schedulePeriodSeconds } from '@dataops/schedule';
+import { bootstrapService, consume, createServiceContext, groupId, type ServiceContext } from '@dataops/service';
+import { ApiToken } from './runs/api-token';
 import { RunsController } from './runs/runs.controller';
 
 const STAGE_TOPICS = allTopics.filter((topic) => /^dataops\.(ingest|transform|export)\./.test(topic));
+const ACTIVITY_EVERY_MS = 15_000;
 
 /**
  * The scheduler: cron schedules -> run requests; run requests -> admitted runs (dedupe, overlap,
- * concurrency); stage events -> the run ledger -> dataops.run.finished; and the runs API.
+ * concurrency); stage events -> the run ledger -> dataops.run.finished; and the runs API. Any
+ * number of replicas may run: admission takes a per-pipeline lock, run ids of scheduled runs
+ * derive from their fire time, and the ledger ignores an event it has already applied.
  */
 export async function runScheduler(): Promise<void> {
   const context = createServiceContext('scheduler');
-  const controlName = context.loaded.config.control?.connection;
-  if (!controlName) throw new TerminalError('the scheduler needs control.connection (the run ledger database) in the config');
-  context.probes.push(...databaseProbes(context.loaded, [controlName]));
-  const pool = controlPool(context.loaded, controlName);
-  const ledger = new RunLedger(pool);
+  const ledger = new RunLedger(context.control, Object.keys(context.loaded.config.pipelines));
   const coordinator = new RunCoordinator(ledger, context.publisher, context.logger, {
     policyOf: (pipeline) => policyOf(context.loaded, pipeline),
+    onOutbox: () => context.relay.kick(),
     onFinished: (summary) => {
       context.metrics.runs.inc({ pipeline: summary.pipeline, status: summary.status });
-      if (summary.status === 'succeeded') context.metrics.lastSuccess.set({ pipeline: summary.pipeline }, Date.now() / 1000);
+      if (summary.status === 'succeeded') context.metrics.lastSuccess.set({ pipeline: summary.pipeline }, Date.parse(summary.finishedAt ?? '') / 1000 || Date.now() / 1000);
     },
   });
   const schedules = Object.fromEntries(
     Object.entries(context.loaded.config.pipelines).flatMap(([name, pipeline]) => (pipeline.schedule ? [[name, pipeline.schedule]] : [])),
   );
+  for (const [pipeline, schedule] of Object.entries(schedules)) context.metrics.schedulePeriod.set({ pipeline }, schedulePeriodSeconds(schedule));
   const ticker = new ScheduleTicker(
     schedules,
     ledger,
@@ -40,7 +40,9 @@ export async function runScheduler(): Promise<void> {
     context.logger,
     context.env.DATAOPS_SCHEDULER_TICK_MS * 2,
   );
-  let timer: NodeJS.Timeout | undefined;
+  const apiToken = readApiToken(context);
+  if (!apiToken.enabled) context.logger.warn('the runs API accepts triggers, retries and cancels from anyone who reaches it: set api.tokenFile to require a bearer token');
+  const timers: NodeJS.Timeout[] = [];
   await bootstrapService({
     context,
     defaultPort: 8081,
@@ -48,48 +50,60 @@ export async function runScheduler(): Promise<void> {
     providers: [
       { provide: RunLedger, useValue: ledger },
       { provide: RunCoordinator, useValue: coordinator },
+      { provide: ApiToken, useValue: apiToken },
     ],
     start: async () => {
       await ledger.migrate();
-      await coordinator.announcePending();
-      await consume(context, 'dataops-scheduler-admission', [Topics.runRequested], (event) => coordinator.onRunRequested(event).then(() => undefined));
-      await consume(context, 'dataops-scheduler-ledger', STAGE_TOPICS, (event) => coordinator.onStageEvent(event));
+      await subscribe(context, 'dataops-scheduler-admission', [Topics.runRequested], (event) => coordinator.onRunRequested(event).then(() => undefined));
+      await subscribe(context, 'dataops-scheduler-ledger', STAGE_TOPICS, async (event) => {
+        // another deployment's pipeline sharing the cluster: its own scheduler keeps its ledger
+        if (context.loaded.config.pipelines[event.pipeline]) await coordinator.onStageEvent(event);
+      });
       const tick = () => ticker.tick().catch((error) => context.logger.error('schedule tick failed', { error: (error as Error).message }));
       await tick();
-      timer = setInterval(tick, context.env.DATAOPS_SCHEDULER_TICK_MS);
+      timers.push(setInterval(tick, context.env.DATAOPS_SCHEDULER_TICK_MS));
+      timers.push(setInterval(() => void reportActivity(context, ledger), ACTIVITY_EVERY_MS));
+      void reportActivity(context, ledger);
     },
     stop: async () => {
-      if (timer) clearInterval(timer);
-      await pool.end();
+      for (const timer of timers) clearInterval(timer);
     },
   });
 }
 
-async function consume(context: ServiceContext, group: string, topics: string[], handle: (event: Envelope) => Promise<void>): Promise<void> {
-  const consumer = new EventConsumer(context.kafka, context.publisher, context.logger);
-  context.consumers.push(consumer);
-  context.subscriptions.push({ group: groupId(context, group), topics });
-  await consumer.start({
+/** Control-database failures are transient: the event waits for the database, it is never dead-lettered. */
+async function subscribe(context: ServiceContext, group: string, topics: string[], handle: (event: Envelope) => Promise<void>): Promise<void> {
+  await consume(context, {
     groupId: groupId(context, group),
     topics,
-    handler: async (event) => {
-      if (!context.loaded.config.pipelines[event.pipeline]) return;
-      await withRunContext({ runId: event.runId, pipeline: event.pipeline }, () => handle(event));
-    },
+    retry: retryUntilStopped,
+    handler: (event) => withRunContext({ runId: event.runId, pipeline: event.pipeline }, () => handle(event)),
   });
+}
+
+/** Runs running per pipeline and the age of the oldest: the stuck-run alert reads these. */
+async function reportActivity(context: ServiceContext, ledger: RunLedger): Promise<void> {
+  try {
+    for (const { pipeline, running, oldestSeconds } of await ledger.activity()) {
+      context.metrics.runsRunning.set({ pipeline }, running);
+      context.metrics.oldestRunningAge.set({ pipeline }, oldestSeconds);
+    }
+  } catch (error) {
+    context.logger.warn('could not read run activity from the ledger', { error: (error as Error).message });
+  }
+}
+
+function readApiToken(context: ServiceContext): ApiToken {
+  try {
+    return ApiToken.fromFile(context.env.DATAOPS_API_TOKEN_FILE ?? context.loaded.config.api?.tokenFile, context.loaded.dir);
+  } catch (error) {
+    context.logger.error(`cannot start: ${(error as Error).message}`);
+    process.exit(2);
+  }
 }
 
 function policyOf(loaded: LoadedConfig, pipeline: string): AdmissionPolicy | undefined {
   const definition = loaded.config.pipelines[pipeline];
   if (!definition) return undefined;
   return { overlap: definition.schedule?.overlap ?? 'skip', maxConcurrentRuns: definition.schedule?.maxConcurrentRuns ?? 1 };
-}
-
-function controlPool(loaded: LoadedConfig, name: string): Pool {
-  const connection = loaded.config.connections[name];
-  if (connection?.type !== 'postgres') throw new TerminalError(`control.connection ${name} must be a postgres connection`);
-  const login = resolveDatabaseCredentials(connection.credentials, loaded.dir);
-  const pool = new Pool({ host: connection.host, port: connection.port, database: connection.database, user: login.user, password: login.password, max: 5 });
-  pool.on('error', () => undefined);
-  return pool;
 }

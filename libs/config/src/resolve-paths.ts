@@ -9,6 +9,7 @@ import { absolute } from './private-file';
 export function resolvePaths(config: DataopsConfig, dir: string): DataopsConfig {
   return {
     ...config,
+    api: config.api ? { ...config.api, tokenFile: config.api.tokenFile === undefined ? undefined : absolute(config.api.tokenFile, dir) } : undefined,
     storage: { ...config.storage, lake: storageLocation(config.storage.lake, dir), warehouse: storageLocation(config.storage.warehouse, dir) },
     spark: {
       ...config.spark,

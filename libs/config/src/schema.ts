@@ -220,8 +220,16 @@ export const control = z.strictObject({
   connection: name,
 });
 
+export const api = z.strictObject({
+  /** scheduler runs API: where the services and the CLI find it */
+  url: z.string().url().optional(),
+  /** a file (mode 0600) holding the bearer token the API requires for every mutating call */
+  tokenFile: z.string().min(1).optional(),
+});
+
 export const dataopsConfig = z.strictObject({
   version: z.literal(1),
+  api: api.optional(),
   storage,
   spark: spark.default({ master: 'local[*]', conf: {} }),
   kafka: kafka.default({ brokers: ['127.0.0.1:9092'], clientId: 'dataops' }),

@@ -15,6 +15,8 @@ export const envelope = z.object({
   pipeline: z.string().min(1),
   occurredAt: z.string().datetime({ offset: true }),
   producer: z.string().min(1),
+  /** the run's attempt (1, then 2… after each explicit retry); older producers omit it: 1 */
+  attempt: z.number().int().min(1).optional(),
   payload: z.unknown(),
 });
 export type Envelope<P = unknown> = Omit<z.infer<typeof envelope>, 'payload'> & { payload: P };
@@ -35,19 +37,23 @@ export const runAdmittedV1 = runRequestedV1.extend({ attempt: z.number().int().m
 
 export const stageStartedV1 = z.object({ attempt: z.number().int().min(1).default(1), logicalDate: logicalDate.optional() });
 
+/** where the stage attempt's engine log (Spark's output) was kept */
+const logPath = z.string().optional();
 export const ingestCompletedV1 = z.object({
   logicalDate,
+  logPath,
   tables: z.array(tableResult),
   /** the run re-read its tables in full: incremental models are rebuilt too (older producers: false) */
   fullRefresh: z.boolean().default(false),
 });
 export const transformCompletedV1 = z.object({
   logicalDate,
+  logPath,
   models: z.array(modelResult),
   checks: z.array(checkResult).default([]),
 });
-export const exportCompletedV1 = z.object({ logicalDate, targets: z.array(targetResult) });
-export const stageFailedV1 = stageError.extend({ errorClass: z.enum(['transient', 'terminal']) });
+export const exportCompletedV1 = z.object({ logicalDate, logPath, targets: z.array(targetResult) });
+export const stageFailedV1 = stageError.extend({ errorClass: z.enum(['transient', 'terminal']), logPath });
 export const runFinishedV1 = runSummary;
 
 export const deadLetterV1 = z.object({

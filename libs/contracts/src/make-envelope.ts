@@ -7,6 +7,8 @@ export interface EnvelopeIds {
   runId: string;
   pipeline: string;
   producer: string;
+  /** the run attempt the event belongs to (default 1) */
+  attempt?: number;
 }
 
 export function makeEnvelope<P>(type: Topic, payload: P, ids: EnvelopeIds): Envelope<P> {
@@ -18,6 +20,7 @@ export function makeEnvelope<P>(type: Topic, payload: P, ids: EnvelopeIds): Enve
     pipeline: ids.pipeline,
     occurredAt: new Date().toISOString(),
     producer: ids.producer,
+    attempt: ids.attempt ?? 1,
     payload,
   };
 }
@@ -26,6 +29,11 @@ export function makeEnvelope<P>(type: Topic, payload: P, ids: EnvelopeIds): Enve
  * Validates the envelope, then its payload with the schema registered for (type, version).
  * Anything that does not parse is terminal: retrying cannot fix it; it goes to the dead-letter topic.
  */
+/** The run attempt an event belongs to: events of older producers carry none and belong to attempt 1. */
+export function attemptOf(event: Pick<Envelope, 'attempt'>): number {
+  return event.attempt ?? 1;
+}
+
 export function parseEnvelope(raw: Buffer | string | null): Envelope {
   if (raw === null) throw new TerminalError('empty message (tombstone)');
   let json: unknown;

@@ -2,11 +2,12 @@ import { z } from 'zod';
 
 /** The run summary of SPEC.md, shared by `dataops run --json`, the API and `dataops.run.finished`. */
 
-export const stageStatus = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped']);
+export const stageStatus = z.enum(['pending', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']);
 export const errorClass = z.enum(['transient', 'terminal']);
 
 export const stageError = z.object({
-  stage: z.enum(['ingest', 'transform', 'export']),
+  /** the stage that failed, or `run` for a run cancelled or refused as a whole */
+  stage: z.enum(['ingest', 'transform', 'export', 'run']),
   message: z.string(),
   errorClass: errorClass.optional(),
   /** the table, model or target the error is about, when there is one */
@@ -58,18 +59,28 @@ export const targetResult = z.object({
   files: z.array(z.string()).default([]),
 });
 
-export const ingestSummary = z.object({ status: stageStatus, tables: z.array(tableResult).default([]) });
-export const transformSummary = z.object({
+/** What every stage of a run summary says besides its results: when it ran and where its job log is. */
+const stageTimes = {
   status: stageStatus,
+  startedAt: z.string().nullish(),
+  finishedAt: z.string().nullish(),
+  /** the engine's log of the attempt that produced the result (Spark's output) */
+  logPath: z.string().nullish(),
+};
+export const ingestSummary = z.object({ ...stageTimes, tables: z.array(tableResult).default([]) });
+export const transformSummary = z.object({
+  ...stageTimes,
   models: z.array(modelResult).default([]),
   checks: z.array(checkResult).default([]),
 });
-export const exportSummary = z.object({ status: stageStatus, targets: z.array(targetResult).default([]) });
+export const exportSummary = z.object({ ...stageTimes, targets: z.array(targetResult).default([]) });
 
 export const runSummary = z.object({
   runId: z.string(),
   pipeline: z.string(),
-  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'skipped']),
+  status: z.enum(['queued', 'running', 'succeeded', 'failed', 'skipped', 'cancelled']),
+  /** the run's attempt: 1, then one more per explicit retry */
+  attempt: z.number().int().min(1).optional(),
   logicalDate: z.string().optional(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),

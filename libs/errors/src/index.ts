@@ -38,3 +38,11 @@ export function errorClassOf(error: unknown): ErrorClass {
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
+
+/**
+ * Before each commit step: an attempt that was stopped (cancelled, fenced, shutting down) commits
+ * nothing more, even if its job had already finished.
+ */
+export function throwIfStopped(signal: AbortSignal | undefined, what: string): void {
+  if (signal?.aborted) throw new TransientError(`stopped before committing ${what}: the attempt was cancelled, taken over or shut down`);
+}

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { LoadedConfig, SftpConnection } from '@dataops/config';
 import { resolveDatabaseCredentials } from '@dataops/config';
 import type { ExportCompleted, ModelResult, TargetResult } from '@dataops/contracts';
-import { TerminalError } from '@dataops/errors';
+import { TerminalError, throwIfStopped } from '@dataops/errors';
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
 import { exportJobResult } from './export-job';
@@ -37,8 +37,20 @@ export class ExportStage {
         const model = request.models.find((candidate) => candidate.name === target.model);
         if (!model) throw new TerminalError(`export: model ${target.model} is not among this run's models`, { subject: target.model });
         const connection = this.loaded.config.connections[target.connection];
-        if (target.type === 'jdbc') jdbc.push(await prepareJdbcExport(target, model, openTarget(connection, this.loaded), request.runId));
-        else sftp.push(await prepareSftpDelivery(target, model, await openSftp(connection as SftpConnection, this.loaded), request.logicalDate, request.runId));
+        if (target.type === 'jdbc') {
+          const repository = openTarget(connection, this.loaded);
+          // closed here when its preparation fails: it is not in the list the finally below closes
+          jdbc.push(await prepareJdbcExport(target, model, repository, request.runId, options.attemptId).catch(async (error) => {
+            await repository.close().catch(() => undefined);
+            throw error;
+          }));
+        } else {
+          const client = await openSftp(connection as SftpConnection, this.loaded);
+          sftp.push(await prepareSftpDelivery(target, model, client, request.logicalDate, request.runId).catch(async (error) => {
+            await client.close();
+            throw error;
+          }));
+        }
       }
       const pendingJdbc = jdbc.filter((item) => item.done === undefined);
       const pendingSftp = sftp.filter((item) => !item.done);
@@ -46,16 +58,18 @@ export class ExportStage {
       const job = pendingJdbc.length + pendingSftp.length > 0 ? await this.runJob(request, pendingJdbc, pendingSftp, localRoot, options) : undefined;
       const targets: TargetResult[] = [];
       for (const item of jdbc) {
+        throwIfStopped(options.signal, `target ${item.table}`);
         const result =
           item.done !== undefined
             ? { type: 'jdbc' as const, name: `${item.target.connection}:${item.table}`, table: item.table, rows: item.done, files: [] }
             : await finishJdbcExport(item, job!.staged.find((staged) => staged.name === jdbcName(item))!.rows);
-        options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows });
+        options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows, done: true });
         targets.push(result);
       }
       for (const item of sftp) {
+        throwIfStopped(options.signal, `target ${item.remoteDir}`);
         const result = item.done ? resultOf(item, item.done) : await deliverFiles(item, job!.written.find((w) => w.name === sftpName(item))!.files, request.runId, request.logicalDate);
-        options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows });
+        options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows, done: true });
         targets.push(result);
       }
       return { logicalDate: request.logicalDate, targets };
@@ -97,8 +111,10 @@ export class ExportStage {
         spec,
         secrets,
         signal: options.signal,
+        logFile: options.jobLogPath,
         onLog: (line) => options.logger.debug(line, { spark: true }),
-        onProgress: (progress) => options.onProgress?.({ stage: 'export', subject: String(progress.target ?? ''), rows: Number(progress.rows ?? 0) || undefined }),
+        onProgress: (progress) =>
+          options.onProgress?.({ stage: 'export', subject: String(progress.target ?? ''), rows: Number(progress.rows ?? 0) || undefined, phase: String(progress.phase ?? '') }),
       },
       exportJobResult,
     );

@@ -28,10 +28,16 @@ export function openTarget(connection: Connection, loaded: LoadedConfig): JdbcTa
  * Before any data moves: a missing target is created with mapped types; an existing one must have
  * every column with a compatible type, or the export fails naming both sides.
  */
-export async function prepareJdbcExport(target: JdbcExportTarget, model: ModelResult, repository: JdbcTargetRepository, runId: string): Promise<PreparedJdbcExport> {
+export async function prepareJdbcExport(
+  target: JdbcExportTarget,
+  model: ModelResult,
+  repository: JdbcTargetRepository,
+  runId: string,
+  attemptId?: string,
+): Promise<PreparedJdbcExport> {
   const table = target.table ?? model.name;
   const done = await repository.loadedRun(table, runId);
-  const prepared = { target, table, staging: stagingName(table, runId), repository, model, runId };
+  const prepared = { target, table, staging: stagingName(table, runId, attemptId), repository, model, runId };
   if (done !== undefined) return { ...prepared, done };
   const columns = model.columns ?? [];
   const existing = await repository.columns(table);

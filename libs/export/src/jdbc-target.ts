@@ -41,8 +41,9 @@ export interface JdbcTargetRepository {
 export const RUNS_TABLE = 'dataops_export_runs';
 
 /** The staging table's name: next to the target, unique per run, short enough for MySQL's 64. */
-export function stagingName(table: string, runId: string): string {
-  const hash = createHash('sha256').update(runId).digest('hex').slice(0, 10);
+export function stagingName(table: string, runId: string, attemptId = ''): string {
+  // per attempt: a stale attempt still loading can never fill the table a newer one switches in
+  const hash = createHash('sha256').update(`${runId}\u0000${attemptId}`).digest('hex').slice(0, 10);
   const parts = table.split('.');
   const name = `_dataops_stage_${parts.at(-1)!.slice(0, 30)}_${hash}`;
   return parts.length > 1 ? `${parts.slice(0, -1).join('.')}.${name}` : name;

@@ -1,7 +1,9 @@
+import { readdir, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { LoadedConfig, MysqlConnection, PipelineConfig } from '@dataops/config';
 import { resolveDatabaseCredentials } from '@dataops/config';
 import type { IngestCompleted, TableResult } from '@dataops/contracts';
-import { TerminalError } from '@dataops/errors';
+import { TerminalError, throwIfStopped } from '@dataops/errors';
 import { lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest } from '@dataops/lake';
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
@@ -61,7 +63,7 @@ export class IngestStage {
     login: { user: string; password: string },
   ): Promise<LakeManifest[]> {
     const lake = this.loaded.config.storage.lake;
-    const located = plans.map((plan) => ({ plan, dataPath: runDataPath({ lake, source, table: plan.table }, request.logicalDate, request.runId) }));
+    const located = plans.map((plan) => ({ plan, dataPath: runDataPath({ lake, source, table: plan.table }, request.logicalDate, request.runId, options.attemptId) }));
     const zeroDates = new Map<string, Record<string, number>>();
     for (const { plan } of located) {
       zeroDates.set(plan.table, await catalog.zeroDates(plan.table, plan.columns.filter((c) => c.zeroDateCapable).map((c) => c.name), plan.where));
@@ -73,13 +75,22 @@ export class IngestStage {
         spec: ingestJobSpec(connection, pipeline.source.maxConnections, located),
         secrets: { source: login },
         signal: options.signal,
+        logFile: options.jobLogPath,
         onLog: (line) => options.logger.debug(line, { spark: true }),
-        onProgress: (progress) => options.onProgress?.({ stage: 'ingest', subject: String(progress.table ?? ''), rows: Number(progress.rows ?? 0) || undefined }),
+        onProgress: (progress) =>
+          options.onProgress?.({
+            stage: 'ingest',
+            subject: String(progress.table ?? ''),
+            rows: Number(progress.rows ?? 0) || undefined,
+            estimatedRows: located.find(({ plan }) => plan.table === progress.table)?.plan.estimatedRows,
+            phase: String(progress.phase ?? ''),
+          }),
       },
       ingestJobResult,
     );
     const committed: LakeManifest[] = [];
     for (const { plan, dataPath } of located) {
+      throwIfStopped(options.signal, `table ${plan.table}`);
       const written = result.tables.find((table) => table.table === plan.table);
       if (!written) throw new TerminalError(`table ${plan.table}: the Spark job returned no result for it`, { subject: plan.table });
       const sourceCount = await this.reconcile(plan, written.rows, catalog, options);
@@ -106,7 +117,8 @@ export class IngestStage {
         committedAt: new Date().toISOString(),
       };
       await manifests.commit(manifest);
-      options.onProgress?.({ stage: 'ingest', subject: plan.table, rows: written.rows, bytes: written.bytes });
+      await removeOtherAttempts(dataPath, options.attemptId);
+      options.onProgress?.({ stage: 'ingest', subject: plan.table, rows: written.rows, bytes: written.bytes, done: true });
       committed.push(manifest);
     }
     return committed;
@@ -152,3 +164,15 @@ function tableResult(manifest: LakeManifest): TableResult {
   };
 }
 
+
+/**
+ * After a commit, the folders earlier attempts of the same run left (a killed service, a fenced
+ * attempt) are garbage: no manifest points at them.
+ */
+async function removeOtherAttempts(dataPath: string, attemptId: string | undefined): Promise<void> {
+  if (!attemptId || !dataPath.startsWith('/')) return;
+  const runFolder = dirname(dataPath);
+  for (const entry of await readdir(runFolder).catch(() => [] as string[])) {
+    if (entry.startsWith('attempt=') && entry !== `attempt=${attemptId}`) await rm(join(runFolder, entry), { recursive: true, force: true });
+  }
+}

@@ -37,8 +37,10 @@ export function tablePath(ref: LakeTableRef): string {
   return joinPath(ref.lake, 'raw', ref.source, tableFolder(ref.table));
 }
 
-export function runDataPath(ref: LakeTableRef, loadDate: string, runId: string): string {
-  return joinPath(tablePath(ref), `load_date=${loadDate}`, `run=${runId}`);
+/** A table's data of one run; with an attempt id, of one attempt (two attempts never share a folder). */
+export function runDataPath(ref: LakeTableRef, loadDate: string, runId: string, attemptId?: string): string {
+  const run = joinPath(tablePath(ref), `load_date=${loadDate}`, `run=${runId}`);
+  return attemptId ? joinPath(run, `attempt=${attemptId}`) : run;
 }
 
 export function manifestsPath(ref: LakeTableRef): string {

@@ -10,7 +10,7 @@ export type Admission =
   | { kind: 'duplicate'; reason: string };
 
 export interface ExistingRun {
-  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped';
+  status: 'queued' | 'running' | 'succeeded' | 'failed' | 'skipped' | 'cancelled';
   attempt: number;
 }
 
@@ -28,9 +28,9 @@ export interface AdmissionInput {
 export function decideAdmission(input: AdmissionInput): Admission {
   const { existing } = input;
   const hasSlot = input.activeRuns < input.maxConcurrentRuns;
-  if (existing?.status === 'failed' && input.trigger === 'retry') {
+  if ((existing?.status === 'failed' || existing?.status === 'cancelled') && input.trigger === 'retry') {
     return hasSlot
-      ? { kind: 'admit', attempt: existing.attempt + 1, reason: 'retry of a failed run from its failed stage' }
+      ? { kind: 'admit', attempt: existing.attempt + 1, reason: `retry of a ${existing.status} run (attempt ${existing.attempt + 1})` }
       : { kind: 'queue', reason: `retry waits: ${input.activeRuns} run(s) of the pipeline active` };
   }
   if (existing?.status === 'queued') {

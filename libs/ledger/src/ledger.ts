@@ -1,8 +1,10 @@
 import type { Pool, PoolClient } from 'pg';
-import { runSummary, type Envelope, type RunRequested, type RunSummary } from '@dataops/contracts';
+import { makeEnvelope, runSummary, Topics, type Envelope, type RunRequested, type RunSummary } from '@dataops/contracts';
 import { decideAdmission, type Admission, type ExistingRun } from './admission';
+import { controlDbError, inTransaction, migrateControlDb } from './control-db';
+import { addToOutbox } from './outbox';
 import { applyStageEvent, isFinished, newRunSummary, resetForRetry, stageOf } from './run-state';
-import { ledgerSchema } from './ledger-schema';
+import { WorkQueue } from './work-queue';
 
 export interface AdmissionPolicy {
   overlap: 'skip' | 'queue';
@@ -18,23 +20,34 @@ export interface RecordedEvent {
   /** false when this event id was processed before (at-least-once delivery) */
   applied: boolean;
   summary?: RunSummary;
-  /** the event finished the run: publish dataops.run.finished */
+  /** this event finished the run (dataops.run.finished is in the outbox) */
   finished: boolean;
 }
 
-/** The run ledger in the control database (PostgreSQL). */
+export type CancelOutcome = { cancelled: true; summary: RunSummary } | { cancelled: false; reason: string; summary?: RunSummary };
+
+const PRODUCER = 'dataops-scheduler';
+
+/**
+ * The run ledger in the control database (PostgreSQL). Every change of a run and the event that
+ * announces it are written in one transaction (the outbox), so no announcement is ever lost.
+ */
 export class RunLedger {
-  constructor(private readonly pool: Pool) {}
+  /** `pipelines`: the names this scheduler serves (its configuration's) */
+  constructor(
+    private readonly pool: Pool,
+    readonly pipelines: string[] = [],
+  ) {}
 
   async migrate(): Promise<void> {
-    await this.pool.query(ledgerSchema);
+    await migrateControlDb(this.pool);
   }
 
   /** Decides and records, under a per-pipeline lock, whether a requested run starts now. */
   async admit(request: RunRequest, policy: AdmissionPolicy, releasingQueued = false): Promise<Admission> {
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [request.pipeline]);
-      const existing = await this.existingRun(client, request.runId);
+      const existing = await this.existingRun(client, request.runId, true);
       const active = await client.query<{ n: string }>(
         "SELECT count(*) AS n FROM dataops_runs WHERE pipeline = $1 AND status = 'running' AND run_id <> $2",
         [request.pipeline, request.runId],
@@ -52,10 +65,13 @@ export class RunLedger {
     });
   }
 
-  /** Applies a stage event once (by event id) to its run. */
+  /**
+   * Applies a stage event once (by event id) to its run; the state only moves forward. When the
+   * event finishes the run, dataops.run.finished goes into the outbox in the same transaction.
+   */
   async record(event: Envelope): Promise<RecordedEvent> {
     if (!stageOf(event.type)) return { applied: false, finished: false };
-    return this.transaction(async (client) => {
+    return inTransaction(this.pool, async (client) => {
       const fresh = await client.query(
         'INSERT INTO dataops_processed_events (event_id, run_id, type) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING',
         [event.id, event.runId, event.type],
@@ -66,36 +82,70 @@ export class RunLedger {
       const wasFinished = isFinished(existing.summary);
       const summary = applyStageEvent(existing.summary, event);
       await this.storeSummary(client, summary);
-      await this.recordAttempt(client, event, existing.run.attempt);
-      return { applied: true, summary, finished: !wasFinished && isFinished(summary) };
+      await this.recordAttempt(client, event);
+      const finished = !wasFinished && isFinished(summary);
+      if (finished) await addToOutbox(client, this.finishedEvent(summary));
+      return { applied: true, summary, finished };
+    });
+  }
+
+  /**
+   * Cancels a queued or running run: its work is fenced (a running job sees it at its next
+   * heartbeat, stops, and can publish nothing), the run ends `cancelled` with who and why, and its
+   * overlap slot is free at once.
+   */
+  async cancel(runId: string, by: string, reason: string): Promise<CancelOutcome> {
+    return inTransaction(this.pool, async (client) => {
+      const existing = await this.existingRun(client, runId, true);
+      if (!existing) return { cancelled: false, reason: `no run ${runId}` };
+      if (isFinished(existing.summary)) {
+        return { cancelled: false, reason: `run ${runId} already ${existing.summary.status}; only a queued or running run can be cancelled`, summary: existing.summary };
+      }
+      const now = new Date().toISOString();
+      const summary: RunSummary = structuredClone(existing.summary);
+      summary.status = 'cancelled';
+      summary.finishedAt = now;
+      summary.error = { stage: 'run', message: `cancelled by ${by}: ${reason}`, subject: null };
+      for (const stage of Object.values(summary.stages)) if (stage && (stage.status === 'running' || stage.status === 'pending')) stage.status = 'cancelled';
+      await WorkQueue.cancelRun(client, runId);
+      await this.storeSummary(client, summary);
+      await this.decide(client, { runId, pipeline: summary.pipeline }, 'cancel', `by ${by}: ${reason}`);
+      await addToOutbox(client, this.finishedEvent(summary));
+      return { cancelled: true, summary };
     });
   }
 
   async get(runId: string): Promise<RunSummary | undefined> {
-    const result = await this.pool.query<{ summary: unknown; attempt: number }>(
-      "SELECT summary, (request->>'attempt')::int AS attempt FROM dataops_runs WHERE run_id = $1",
-      [runId],
-    );
+    const result = await this.query<{ summary: unknown }>('SELECT summary FROM dataops_runs WHERE run_id = $1', [runId]);
     return result.rows[0] ? runSummary.parse(result.rows[0].summary) : undefined;
   }
 
   async request(runId: string): Promise<RunRequest | undefined> {
-    const result = await this.pool.query<{ request: RunRequest }>('SELECT request FROM dataops_runs WHERE run_id = $1', [runId]);
+    const result = await this.query<{ request: RunRequest }>('SELECT request FROM dataops_runs WHERE run_id = $1', [runId]);
     return result.rows[0]?.request;
   }
 
+  /** Each stage attempt as the work queue knows it: who holds it, its progress and its log. */
   async stageAttempts(runId: string) {
-    const result = await this.pool.query(
-      `SELECT stage, attempt, status, started_at AS "startedAt", finished_at AS "finishedAt",
-              error_class AS "errorClass", error_message AS "errorMessage"
-         FROM dataops_stage_attempts WHERE run_id = $1 ORDER BY started_at, stage`,
+    const result = await this.query(
+      `SELECT a.stage, a.attempt, a.status, a.started_at AS "startedAt", a.finished_at AS "finishedAt",
+              a.error_class AS "errorClass", a.error_message AS "errorMessage",
+              w.status AS "workStatus", w.tries, w.owner, w.lease_until AS "leaseUntil", w.progress, w.log_path AS "logPath"
+         FROM dataops_stage_attempts a
+         LEFT JOIN dataops_stage_work w ON w.run_id = a.run_id AND w.stage = a.stage AND w.attempt = a.attempt
+        WHERE a.run_id = $1
+       UNION ALL
+       SELECT w.stage, w.attempt, w.status, NULL, NULL, NULL, w.error_message, w.status, w.tries, w.owner, w.lease_until, w.progress, w.log_path
+         FROM dataops_stage_work w
+        WHERE w.run_id = $1 AND NOT EXISTS (SELECT 1 FROM dataops_stage_attempts a WHERE a.run_id = w.run_id AND a.stage = w.stage AND a.attempt = w.attempt)
+        ORDER BY attempt, stage`,
       [runId],
     );
     return result.rows;
   }
 
   async list(options: { pipeline?: string; limit?: number } = {}): Promise<RunSummary[]> {
-    const result = await this.pool.query<{ summary: unknown }>(
+    const result = await this.query<{ summary: unknown }>(
       `SELECT summary FROM dataops_runs WHERE ($1::text IS NULL OR pipeline = $1)
         ORDER BY requested_at DESC, run_id DESC LIMIT $2`,
       [options.pipeline ?? null, options.limit ?? 50],
@@ -104,24 +154,23 @@ export class RunLedger {
   }
 
   async decisions(runId: string): Promise<{ decision: string; reason: string; at: Date }[]> {
-    const result = await this.pool.query('SELECT decision, reason, at FROM dataops_decisions WHERE run_id = $1 ORDER BY id', [runId]);
+    const result = await this.query<{ decision: string; reason: string; at: Date }>('SELECT decision, reason, at FROM dataops_decisions WHERE run_id = $1 ORDER BY id', [runId]);
     return result.rows;
   }
 
-  /** Finished runs whose dataops.run.finished was not confirmed published (an outbox). */
-  async unannounced(): Promise<RunSummary[]> {
-    const result = await this.pool.query<{ summary: unknown }>(
-      "SELECT summary FROM dataops_runs WHERE status IN ('succeeded','failed') AND announced_at IS NULL ORDER BY finished_at",
+  /** Per pipeline: runs running now, and how long the oldest has been (a stuck run shows here). */
+  async activity(): Promise<{ pipeline: string; running: number; oldestSeconds: number }[]> {
+    const result = await this.query<{ pipeline: string; running: string; oldest: string | null }>(
+      `SELECT pipeline, count(*) FILTER (WHERE status = 'running') AS running,
+              EXTRACT(EPOCH FROM now() - min(started_at) FILTER (WHERE status = 'running')) AS oldest
+         FROM dataops_runs GROUP BY pipeline`,
+      [],
     );
-    return result.rows.map((row) => runSummary.parse(row.summary));
-  }
-
-  async markAnnounced(runId: string): Promise<void> {
-    await this.pool.query('UPDATE dataops_runs SET announced_at = now() WHERE run_id = $1', [runId]);
+    return result.rows.map((row) => ({ pipeline: row.pipeline, running: Number(row.running), oldestSeconds: Number(row.oldest ?? 0) }));
   }
 
   async oldestQueued(pipeline: string): Promise<RunRequest | undefined> {
-    const result = await this.pool.query<{ request: RunRequest }>(
+    const result = await this.query<{ request: RunRequest }>(
       "SELECT request FROM dataops_runs WHERE pipeline = $1 AND status = 'queued' ORDER BY requested_at, run_id LIMIT 1",
       [pipeline],
     );
@@ -129,51 +178,46 @@ export class RunLedger {
   }
 
   async lastChecked(pipeline: string): Promise<Date | undefined> {
-    const result = await this.pool.query<{ last_checked_at: Date }>(
-      'SELECT last_checked_at FROM dataops_schedule_state WHERE pipeline = $1',
-      [pipeline],
-    );
+    const result = await this.query<{ last_checked_at: Date }>('SELECT last_checked_at FROM dataops_schedule_state WHERE pipeline = $1', [pipeline]);
     return result.rows[0]?.last_checked_at;
   }
 
   async setLastChecked(pipeline: string, at: Date): Promise<void> {
-    await this.pool.query(
+    await this.query(
       `INSERT INTO dataops_schedule_state (pipeline, last_checked_at) VALUES ($1, $2)
        ON CONFLICT (pipeline) DO UPDATE SET last_checked_at = GREATEST(dataops_schedule_state.last_checked_at, EXCLUDED.last_checked_at)`,
       [pipeline, at],
     );
   }
 
+  private finishedEvent(summary: RunSummary): Envelope {
+    return makeEnvelope(Topics.runFinished, summary, { runId: summary.runId, pipeline: summary.pipeline, producer: PRODUCER, attempt: summary.attempt });
+  }
+
+  private async decide(client: PoolClient, request: { runId: string; pipeline: string }, decision: string, reason: string): Promise<void> {
+    await client.query('INSERT INTO dataops_decisions (pipeline, run_id, decision, reason) VALUES ($1, $2, $3, $4)', [request.pipeline, request.runId, decision, reason]);
+  }
+
   private async storeAdmission(client: PoolClient, request: RunRequest, admission: Admission, previous?: RunSummary): Promise<void> {
-    await client.query('INSERT INTO dataops_decisions (pipeline, run_id, decision, reason) VALUES ($1, $2, $3, $4)', [
-      request.pipeline,
-      request.runId,
-      admission.kind,
-      admission.reason,
-    ]);
+    await this.decide(client, request, admission.kind, admission.reason);
     if (admission.kind === 'duplicate') return;
     const status = admission.kind === 'admit' ? 'running' : admission.kind === 'queue' ? 'queued' : 'skipped';
-    const attempt = admission.kind === 'admit' ? admission.attempt : 1;
-    const base = previous ? resetForRetry(previous) : newRunSummary(request.runId, request.pipeline, request.logicalDate);
-    const summary: RunSummary = { ...base, status, startedAt: status === 'running' ? (base.startedAt ?? new Date().toISOString()) : null };
+    const attempt = admission.kind === 'admit' ? admission.attempt : (previous?.attempt ?? 1);
+    const base = previous && attempt > (previous.attempt ?? 1) ? resetForRetry(previous) : (previous ?? newRunSummary(request.runId, request.pipeline, request.logicalDate));
+    const summary: RunSummary = { ...base, attempt, status, startedAt: status === 'running' ? (base.startedAt ?? new Date().toISOString()) : null };
     if (status === 'skipped') summary.finishedAt = new Date().toISOString();
+    const { runId, pipeline, ...payload } = request;
     await client.query(
-      `INSERT INTO dataops_runs (run_id, pipeline, status, trigger, logical_date, request, summary, started_at, finished_at, announced_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, NULL)
+      `INSERT INTO dataops_runs (run_id, pipeline, status, trigger, logical_date, request, summary, started_at, finished_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
        ON CONFLICT (run_id) DO UPDATE SET status = EXCLUDED.status, request = EXCLUDED.request, summary = EXCLUDED.summary,
-         started_at = COALESCE(dataops_runs.started_at, EXCLUDED.started_at), finished_at = NULL, announced_at = NULL`,
-      [
-        request.runId,
-        request.pipeline,
-        status,
-        request.trigger,
-        request.logicalDate,
-        { ...request, attempt },
-        summary,
-        summary.startedAt,
-        summary.finishedAt,
-      ],
+         started_at = COALESCE(dataops_runs.started_at, EXCLUDED.started_at), finished_at = EXCLUDED.finished_at`,
+      [runId, pipeline, status, request.trigger, request.logicalDate, { ...request, attempt }, summary, summary.startedAt, summary.finishedAt],
     );
+    if (admission.kind === 'admit') {
+      await addToOutbox(client, makeEnvelope(Topics.runAdmitted, { ...payload, attempt }, { runId, pipeline, producer: PRODUCER, attempt }));
+    }
+    if (status === 'skipped') await addToOutbox(client, this.finishedEvent(summary));
   }
 
   private async storeSummary(client: PoolClient, summary: RunSummary): Promise<void> {
@@ -186,23 +230,26 @@ export class RunLedger {
     ]);
   }
 
-  private async recordAttempt(client: PoolClient, event: Envelope, attempt: number): Promise<void> {
+  private async recordAttempt(client: PoolClient, event: Envelope): Promise<void> {
     const stage = stageOf(event.type)!;
     const kind = event.type.split('.').pop();
+    const attempt = event.attempt ?? 1;
     if (kind === 'started') {
       await client.query(
         `INSERT INTO dataops_stage_attempts (run_id, stage, attempt, status, started_at) VALUES ($1, $2, $3, 'running', $4)
-         ON CONFLICT (run_id, stage, attempt) DO NOTHING`,
+         ON CONFLICT (run_id, stage, attempt) DO UPDATE SET started_at = LEAST(dataops_stage_attempts.started_at, EXCLUDED.started_at)`,
         [event.runId, stage, attempt, event.occurredAt],
       );
       return;
     }
     const failure = kind === 'failed' ? (event.payload as { errorClass?: string; message?: string }) : undefined;
+    // a settled attempt stays settled: a replayed event cannot turn a failure into a success or back
     await client.query(
       `INSERT INTO dataops_stage_attempts (run_id, stage, attempt, status, started_at, finished_at, error_class, error_message)
        VALUES ($1, $2, $3, $4, $5, $5, $6, $7)
        ON CONFLICT (run_id, stage, attempt) DO UPDATE SET status = EXCLUDED.status, finished_at = EXCLUDED.finished_at,
-         error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message`,
+         error_class = EXCLUDED.error_class, error_message = EXCLUDED.error_message
+       WHERE dataops_stage_attempts.status = 'running'`,
       [event.runId, stage, attempt, kind === 'failed' ? 'failed' : 'succeeded', event.occurredAt, failure?.errorClass ?? null, failure?.message ?? null],
     );
   }
@@ -214,21 +261,15 @@ export class RunLedger {
     );
     const row = result.rows[0];
     if (!row) return undefined;
-    return { run: { status: row.status, attempt: row.attempt ?? 1 }, summary: runSummary.parse(row.summary) };
+    const summary = runSummary.parse(row.summary);
+    return { run: { status: row.status, attempt: row.attempt ?? 1 }, summary: { ...summary, attempt: summary.attempt ?? row.attempt ?? 1 } };
   }
 
-  private async transaction<T>(work: (client: PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
+  private async query<T extends object>(sql: string, params: unknown[]) {
     try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
+      return await this.pool.query<T>(sql, params);
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
+      throw controlDbError(error);
     }
   }
 }

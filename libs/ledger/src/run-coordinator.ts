@@ -1,23 +1,15 @@
-import {
-  makeEnvelope,
-  runRequestedV1,
-  Topics,
-  type Envelope,
-  type RunRequested,
-  type RunSummary,
-} from '@dataops/contracts';
+import { makeEnvelope, runRequestedV1, Topics, type Envelope, type RunRequested, type RunSummary } from '@dataops/contracts';
 import { TerminalError } from '@dataops/errors';
 import type { StageLogger } from '@dataops/stage';
 import type { Admission } from './admission';
-import type { AdmissionPolicy, RunLedger, RunRequest } from './ledger';
-
-export interface EventSink {
-  publish(event: Envelope): Promise<void>;
-}
+import type { AdmissionPolicy, CancelOutcome, RunLedger, RunRequest } from './ledger';
+import type { EventSink } from './outbox';
 
 export interface RunCoordinatorOptions {
   /** the overlap policy and concurrency limit of a pipeline; undefined for an unknown pipeline */
   policyOf(pipeline: string): AdmissionPolicy | undefined;
+  /** the outbox has something new to publish */
+  onOutbox?(): void;
   onFinished?(summary: RunSummary): void;
 }
 
@@ -25,8 +17,8 @@ const PRODUCER = 'dataops-scheduler';
 
 /**
  * The scheduler's side of every run: it admits requested runs (one run per run id, overlap and
- * concurrency rules), keeps the ledger from the stage events, announces finished runs
- * (an outbox: re-announced on start if the announcement was lost) and releases queued runs.
+ * concurrency rules), keeps the ledger from the stage events, cancels runs and releases queued
+ * ones. Every announcement it makes goes through the ledger's outbox.
  */
 export class RunCoordinator {
   constructor(
@@ -36,25 +28,26 @@ export class RunCoordinator {
     private readonly options: RunCoordinatorOptions,
   ) {}
 
-  async onRunRequested(event: Envelope): Promise<Admission> {
+  async onRunRequested(event: Envelope): Promise<Admission | undefined> {
     const request: RunRequest = { ...runRequestedV1.parse(event.payload), runId: event.runId, pipeline: event.pipeline };
-    const policy = this.policy(request.pipeline);
+    const policy = this.options.policyOf(request.pipeline);
+    if (!policy) {
+      // another deployment's pipeline on a shared cluster, or a typo: nothing is recorded for it
+      // (`dataops trigger --wait` asks GET /pipelines and says so)
+      this.logger.warn(`run request ignored: unknown pipeline "${request.pipeline}" (not in this scheduler's configuration)`, { runId: request.runId, pipeline: request.pipeline });
+      return undefined;
+    }
     const admission = await this.ledger.admit(request, policy);
-    this.logger.info(`run ${admission.kind}: ${admission.reason}`, { runId: request.runId, pipeline: request.pipeline });
-    if (admission.kind === 'admit') await this.publishAdmitted(request, admission.attempt);
+    this.logger.info(`run ${admission.kind}: ${admission.reason}`, { runId: request.runId, pipeline: request.pipeline, trigger: request.trigger });
+    this.options.onOutbox?.();
     return admission;
   }
 
   async onStageEvent(event: Envelope): Promise<void> {
     const recorded = await this.ledger.record(event);
     if (!recorded.finished || !recorded.summary) return;
-    await this.announce(recorded.summary);
+    this.finished(recorded.summary);
     await this.releaseQueued(event.pipeline);
-  }
-
-  /** On start: announce what finished while the announcement could not be sent. */
-  async announcePending(): Promise<void> {
-    for (const summary of await this.ledger.unannounced()) await this.announce(summary);
   }
 
   async request(pipeline: string, request: RunRequested, runId: string): Promise<void> {
@@ -66,28 +59,35 @@ export class RunCoordinator {
     const summary = await this.ledger.get(runId);
     const original = await this.ledger.request(runId);
     if (!summary || !original) throw new TerminalError(`no run ${runId} in the ledger`, { subject: runId });
-    if (summary.status !== 'failed') throw new TerminalError(`run ${runId} is ${summary.status}; only a failed run can be retried`, { subject: runId });
+    if (summary.status !== 'failed' && summary.status !== 'cancelled') {
+      throw new TerminalError(`run ${runId} is ${summary.status}; only a failed or cancelled run can be retried`, { subject: runId });
+    }
     const request: RunRequested = { trigger: 'retry', logicalDate: original.logicalDate, tables: original.tables, fullRefresh: original.fullRefresh };
     await this.request(summary.pipeline, request, runId);
     return summary;
+  }
+
+  async cancel(runId: string, by: string, reason: string): Promise<CancelOutcome> {
+    const outcome = await this.ledger.cancel(runId, by, reason);
+    if (!outcome.cancelled) return outcome;
+    this.logger.info(`run cancelled by ${by}: ${reason}`, { runId, pipeline: outcome.summary.pipeline });
+    this.finished(outcome.summary);
+    await this.releaseQueued(outcome.summary.pipeline);
+    return outcome;
+  }
+
+  private finished(summary: RunSummary): void {
+    this.logger.info(`run ${summary.status}`, { runId: summary.runId, pipeline: summary.pipeline, error: summary.error?.message });
+    this.options.onOutbox?.();
+    this.options.onFinished?.(summary);
   }
 
   private async releaseQueued(pipeline: string): Promise<void> {
     const queued = await this.ledger.oldestQueued(pipeline);
     if (!queued) return;
     const admission = await this.ledger.admit(queued, this.policy(pipeline), true);
-    if (admission.kind === 'admit') await this.publishAdmitted(queued, admission.attempt);
-  }
-
-  private async publishAdmitted(request: RunRequest, attempt: number): Promise<void> {
-    const { runId, pipeline, ...payload } = request;
-    await this.sink.publish(makeEnvelope(Topics.runAdmitted, { ...payload, attempt }, { runId, pipeline, producer: PRODUCER }));
-  }
-
-  private async announce(summary: RunSummary): Promise<void> {
-    await this.sink.publish(makeEnvelope(Topics.runFinished, summary, { runId: summary.runId, pipeline: summary.pipeline, producer: PRODUCER }));
-    await this.ledger.markAnnounced(summary.runId);
-    this.options.onFinished?.(summary);
+    this.logger.info(`queued run ${admission.kind}: ${admission.reason}`, { runId: queued.runId, pipeline });
+    this.options.onOutbox?.();
   }
 
   private policy(pipeline: string): AdmissionPolicy {

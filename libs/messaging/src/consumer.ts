@@ -24,11 +24,22 @@ export interface Subscription {
   topics: string[];
   handler: EventHandler;
   retry?: Partial<RetryPolicy>;
-  /** start from the beginning of the topics when the group has no committed offset */
+  /**
+   * Where a group with no committed offset starts. Always the beginning unless said otherwise: a
+   * new group (a new cluster, a new deployment) must not skip what was published before it first
+   * joined; handlers are idempotent, so a replay is harmless.
+   */
   fromBeginning?: boolean;
 }
 
+export interface ConsumerHooks {
+  /** a message went to the dead-letter topic */
+  onDeadLetter?(topic: string, groupId: string): void;
+}
+
 const defaultRetry: RetryPolicy = { maxAttempts: 5, initialBackoffMs: 1000, maxBackoffMs: 60_000 };
+/** For handlers whose only transient failures are infrastructure (the control database): never dead-letter, wait. */
+export const retryUntilStopped: Partial<RetryPolicy> = { maxAttempts: Number.POSITIVE_INFINITY, initialBackoffMs: 500, maxBackoffMs: 15_000 };
 const HEARTBEAT_EVERY_MS = 3000;
 
 /**
@@ -41,13 +52,25 @@ const HEARTBEAT_EVERY_MS = 3000;
 export class EventConsumer {
   private consumer?: Consumer;
   private readonly stopping = new AbortController();
+  private joined = false;
+  private groupId = '';
 
   constructor(
     private readonly kafka: Kafka,
     private readonly publisher: EventPublisher,
     private readonly logger: StageLogger,
     private readonly topicSettings: TopicSettings = { partitions: 3, replicationFactor: 1 },
+    private readonly hooks: ConsumerHooks = {},
   ) {}
+
+  /** Ready once the group was joined and partitions assigned (a service is not ready before). */
+  get ready(): boolean {
+    return this.joined;
+  }
+
+  get group(): string {
+    return this.groupId;
+  }
 
   async start(subscription: Subscription): Promise<void> {
     const retry = { ...defaultRetry, ...subscription.retry };
@@ -61,8 +84,21 @@ export class EventConsumer {
       heartbeatInterval: HEARTBEAT_EVERY_MS,
       allowAutoTopicCreation: false,
     });
+    this.groupId = subscription.groupId;
+    const { GROUP_JOIN, CRASH, DISCONNECT } = this.consumer.events;
+    this.consumer.on(GROUP_JOIN, ({ payload }) => {
+      this.joined = true;
+      this.logger.info('consumer group joined', { group: subscription.groupId, memberId: payload.memberId, assignment: payload.memberAssignment });
+    });
+    this.consumer.on(CRASH, ({ payload }) => {
+      this.joined = false;
+      this.logger.warn('consumer crashed; kafkajs restarts it', { group: subscription.groupId, error: payload.error?.message, restart: payload.restart });
+    });
+    this.consumer.on(DISCONNECT, () => {
+      this.joined = false;
+    });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: subscription.topics, fromBeginning: subscription.fromBeginning ?? false });
+    await this.consumer.subscribe({ topics: subscription.topics, fromBeginning: subscription.fromBeginning ?? true });
     await this.consumer.run({
       autoCommit: false,
       partitionsConsumedConcurrently: 1,
@@ -110,7 +146,8 @@ export class EventConsumer {
 
   private async deadLetter(payload: EachMessagePayload, groupId: string, error: unknown, attempts: number, event?: Envelope): Promise<void> {
     const { topic, partition, message } = payload;
-    this.logger.error('message sent to the dead-letter topic', { topic, partition, offset: message.offset, attempts, error: messageOf(error) });
+    this.logger.error('message sent to the dead-letter topic', { topic, partition, offset: message.offset, attempts, error: messageOf(error), runId: event?.runId });
+    this.hooks.onDeadLetter?.(topic, groupId);
     const dead = makeEnvelope(
       Topics.deadLetter,
       {

@@ -27,9 +27,24 @@ export class Metrics {
   });
   readonly checks = new Counter({ name: 'dataops_check_results_total', help: 'Data-quality check results', labelNames: ['pipeline', 'check', 'status'], registers: [this.registry] });
   readonly consumerLag = new Gauge({ name: 'dataops_kafka_consumer_lag', help: 'Messages not yet consumed', labelNames: ['group', 'topic', 'partition'], registers: [this.registry] });
+  readonly deadLetters = new Counter({ name: 'dataops_dead_letters_total', help: 'Messages sent to the dead-letter topic', labelNames: ['topic', 'group'], registers: [this.registry] });
+  readonly runsRunning = new Gauge({ name: 'dataops_runs_running', help: 'Runs in the running state now', labelNames: ['pipeline'], registers: [this.registry] });
+  readonly oldestRunningAge = new Gauge({
+    name: 'dataops_oldest_running_run_age_seconds',
+    help: 'Age of the oldest run still running (a stuck run shows here)',
+    labelNames: ['pipeline'],
+    registers: [this.registry],
+  });
+  readonly schedulePeriod = new Gauge({
+    name: 'dataops_schedule_period_seconds',
+    help: "Seconds between two fire times of the pipeline's schedule (for staleness alerts)",
+    labelNames: ['pipeline'],
+    registers: [this.registry],
+  });
+  readonly stageWork = new Gauge({ name: 'dataops_stage_work_running', help: 'Stage attempts this replica runs now', labelNames: ['stage'], registers: [this.registry] });
 
   constructor(service: string) {
     this.registry.setDefaultLabels({ service });
-    collectDefaultMetrics({ register: this.registry, prefix: 'dataops_process_' });
+    collectDefaultMetrics({ register: this.registry, prefix: 'dataops_' });
   }
 }

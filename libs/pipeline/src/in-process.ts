@@ -2,7 +2,8 @@ import { makeEnvelope, Topics, type Envelope, type RunAdmitted, type RunSummary 
 import { applyStageEvent, newRunSummary } from '@dataops/ledger';
 import type { StageLogger } from '@dataops/stage';
 import { chain } from './chain';
-import { StageWorker, type StageObserver } from './stage-worker';
+import { StageExecutor, type StageObserver } from './stage-executor';
+import { randomBytes } from 'node:crypto';
 import type { Stages } from './stages';
 
 export interface InProcessRun {
@@ -23,23 +24,24 @@ export async function runInProcess(
   observer: StageObserver & { onEvent?(event: Envelope): void } = {},
   signal?: AbortSignal,
 ): Promise<RunSummary> {
-  const events: Envelope[] = [];
-  const sink = {
-    publish: async (event: Envelope) => {
-      events.push(event);
-      observer.onEvent?.(event);
-    },
-  };
-  const worker = new StageWorker(stages, sink, 'dataops-cli', logger, observer);
+  const executor = new StageExecutor(stages, 'dataops-cli', observer);
+  // one attempt of each stage in this process: its own id, so its files never meet another attempt's
+  const attemptId = `cli-${randomBytes(4).toString('hex')}`;
   let trigger: Envelope = makeEnvelope(Topics.runAdmitted, run.request, { runId: run.runId, pipeline: run.pipeline, producer: 'dataops-cli' });
   let summary: RunSummary = { ...newRunSummary(run.runId, run.pipeline, run.request.logicalDate), status: 'running', startedAt: trigger.occurredAt };
+  const announce = (event: Envelope) => {
+    observer.onEvent?.(event);
+    summary = applyStageEvent(summary, event);
+  };
   for (const link of chain) {
-    const before = events.length;
-    await worker.handle(link, trigger, { attempt: 1, maxAttempts: 1, signal });
-    for (const event of events.slice(before)) summary = applyStageEvent(summary, event);
-    const last = events[events.length - 1];
-    if (last.type !== link.completed) break;
-    trigger = last;
+    announce(executor.started(link, trigger));
+    const outcome = await executor.execute(link, trigger, { attemptId, signal, logger });
+    announce(outcome.event);
+    if (outcome.status === 'failed') {
+      executor.reportFailure(link, trigger, outcome);
+      break;
+    }
+    trigger = outcome.event;
   }
   return summary;
 }

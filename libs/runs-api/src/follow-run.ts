@@ -1,7 +1,7 @@
 import type { RunSummary } from '@dataops/contracts';
 import type { RunDetails, RunsApiClient } from './runs-api-client';
 
-const FINAL = new Set(['succeeded', 'failed', 'skipped']);
+const FINAL = new Set(['succeeded', 'failed', 'skipped', 'cancelled']);
 
 /**
  * Polls a run until it ends, calling `onChange` each time its summary changes, so a terminal can
@@ -11,12 +11,19 @@ export async function followRun(
   client: RunsApiClient,
   runId: string,
   onChange: (details: RunDetails) => void,
-  options: { intervalMs?: number; timeoutMs?: number; signal?: AbortSignal } = {},
+  options: { intervalMs?: number; timeoutMs?: number; signal?: AbortSignal; onNotRecorded?: (waitedMs: number) => Promise<void> | void } = {},
 ): Promise<RunSummary> {
-  const deadline = Date.now() + (options.timeoutMs ?? 6 * 3600_000);
+  const start = Date.now();
+  const deadline = start + (options.timeoutMs ?? 6 * 3600_000);
   let previous = '';
   while (Date.now() < deadline && !options.signal?.aborted) {
-    const details = await client.get(runId);
+    const details = await client.get(runId).catch(async (error) => {
+      // the scheduler restarting is no reason to give up on the run: say so and keep waiting
+      await options.onNotRecorded?.(Date.now() - start);
+      if (Date.now() - start > 120_000) throw error;
+      return undefined;
+    });
+    if (!details) await options.onNotRecorded?.(Date.now() - start);
     if (details) {
       const fingerprint = JSON.stringify(details.run);
       if (fingerprint !== previous) {

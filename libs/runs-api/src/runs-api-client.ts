@@ -11,7 +11,25 @@ export type RunDetails = z.infer<typeof runDetails>;
 
 /** The scheduler's runs API (SPEC.md) as the `dataops` command uses it. */
 export class RunsApiClient {
-  constructor(private readonly baseUrl: string) {}
+  /** `token`: the runs API bearer token (api.tokenFile), sent with every call */
+  constructor(
+    readonly baseUrl: string,
+    private readonly token?: string,
+  ) {}
+
+  async cancel(runId: string, reason: string, by: string): Promise<void> {
+    await this.call('POST', `/runs/${encodeURIComponent(runId)}/cancel`, { reason, by });
+  }
+
+  /** the pipelines the scheduler serves */
+  async pipelines(): Promise<string[]> {
+    return z.array(z.string()).parse(await this.call('GET', '/pipelines'));
+  }
+
+  /** true when the scheduler answers its liveness probe */
+  async reachable(): Promise<boolean> {
+    return fetch(`${this.baseUrl}/health/live`).then((response) => response.ok, () => false);
+  }
 
   async trigger(pipeline: string, body: { logicalDate?: string; fullRefresh?: boolean; tables?: string[] } = {}): Promise<string> {
     const result = await this.call('POST', `/pipelines/${encodeURIComponent(pipeline)}/runs`, body);
@@ -43,7 +61,7 @@ export class RunsApiClient {
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        headers: { ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...(this.token ? { authorization: `Bearer ${this.token}` } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
       });
     } catch (error) {
@@ -51,6 +69,7 @@ export class RunsApiClient {
     }
     if (response.status === 404 && notFoundIsUndefined) return undefined;
     const text = await response.text();
+    if (response.status === 401) throw new TerminalError(`${method} ${path}: the scheduler refused the call without its bearer token; set api.tokenFile in the config (or DATAOPS_API_TOKEN_FILE) to the token file`);
     if (!response.ok) {
       const message = safeMessage(text) ?? `HTTP ${response.status}`;
       throw new TerminalError(`${method} ${path}: ${message}`);

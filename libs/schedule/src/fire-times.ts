@@ -53,3 +53,14 @@ export function formatInZone(date: Date, timezone: string): string {
 export function dateInZone(date: Date, timezone: string): string {
   return new Intl.DateTimeFormat('en-CA', { timeZone: timezone, year: 'numeric', month: '2-digit', day: '2-digit' }).format(date);
 }
+
+/**
+ * The longest gap between two consecutive fire times over the next few fires: how long a
+ * pipeline may go without a run before it is late (a staleness alert adds its margin to this).
+ */
+export function schedulePeriodSeconds(schedule: { cron: string; timezone: string }, from: Date = new Date()): number {
+  const times = nextFireTimes(schedule.cron, schedule.timezone, 8, from);
+  let longest = 0;
+  for (let index = 1; index < times.length; index += 1) longest = Math.max(longest, (times[index].getTime() - times[index - 1].getTime()) / 1000);
+  return longest;
+}

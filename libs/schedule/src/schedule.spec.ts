@@ -1,4 +1,4 @@
-import { dateInZone, fireTimesBetween, formatInZone, nextFireTimes } from './fire-times';
+import { dateInZone, fireTimesBetween, formatInZone, nextFireTimes, schedulePeriodSeconds } from './fire-times';
 import { silentLogger } from '@dataops/stage';
 import { dueFireTimes } from './missed-runs';
 import { ScheduleTicker } from './schedule-ticker';
@@ -115,5 +115,13 @@ describe('time zone helpers', () => {
   it('gives the logical date of a run in the schedule zone', () => {
     expect(dateInZone(new Date('2026-11-24T23:30:00Z'), 'Europe/Paris')).toBe('2026-11-25');
     expect(fireTimesBetween('0 0 * * *', 'UTC', new Date('2026-11-01T00:00:00Z'), new Date('2026-11-03T00:00:00Z'))).toHaveLength(2);
+  });
+});
+
+describe('schedulePeriodSeconds', () => {
+  it('is a day for a daily schedule and the longest gap for an irregular one', () => {
+    expect(schedulePeriodSeconds({ cron: '0 2 * * *', timezone: 'UTC' }, new Date('2026-11-24T00:00:00Z'))).toBe(86_400);
+    // weekdays only: Friday to Monday is the longest gap
+    expect(schedulePeriodSeconds({ cron: '0 6 * * 1-5', timezone: 'UTC' }, new Date('2026-11-24T00:00:00Z'))).toBe(3 * 86_400);
   });
 });

@@ -2,6 +2,8 @@ import 'reflect-metadata';
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { HealthController, Metrics, NestJsonLogger, READINESS_PROBES } from '@dataops/observability';
+import { migrateControlDb } from '@dataops/ledger';
+import { sweepOrphanedJobFiles } from '@dataops/spark';
 import { trackConsumerLag, type ServiceContext } from './service-context';
 
 export interface ServiceDefinition {
@@ -33,9 +35,14 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
     if (stopping) return;
     stopping = true;
     context.logger.info('service stopping', { signal });
-    await definition.stop().catch((error) => context.logger.error('stop failed', { error: (error as Error).message }));
+    // no new events first, then the work stops (its claims are freed for another replica), then
+    // what the work settled is published, and only then the connections close
     await Promise.all(context.consumers.map((consumer) => consumer.stop().catch(() => undefined)));
+    await definition.stop().catch((error) => context.logger.error('stop failed', { error: (error as Error).message }));
+    await context.relay.flush().catch(() => undefined);
+    await context.relay.stop();
     await context.publisher.disconnect().catch(() => undefined);
+    await context.control.end().catch(() => undefined);
     await app.close();
     context.logger.info('service stopped');
     process.exit(0);
@@ -44,11 +51,17 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
   process.once('SIGINT', () => void stop('SIGINT'));
   try {
     await context.publisher.connect();
+    await migrateControlDb(context.control);
+    const swept = await sweepOrphanedJobFiles();
+    if (swept.length > 0) context.logger.info('removed files of jobs whose process died (secrets included)', { removed: swept });
+    context.relay.start();
     await definition.start();
     trackConsumerLag(context);
+    context.logger.info('service ready to work', { owner: context.owner, groups: context.subscriptions.map((subscription) => subscription.group) });
   } catch (error) {
-    context.logger.error('service could not start its work; it will stay not ready', { error: (error as Error).message });
-    throw error;
+    // a supervisor (Kubernetes, scripts/services) restarts a service that could not start
+    context.logger.error('service could not start its work; exiting', { error: (error as Error).message });
+    process.exit(1);
   }
 }
 

@@ -1,6 +1,9 @@
+import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
+import type { Pool } from 'pg';
 import { ConfigError, loadConfig, type LoadedConfig } from '@dataops/config';
-import { consumerLag, createKafka, EventConsumer, EventPublisher, pingKafka } from '@dataops/messaging';
+import { controlPool, OutboxRelay } from '@dataops/ledger';
+import { consumerLag, createKafka, EventConsumer, EventPublisher, pingKafka, type Subscription } from '@dataops/messaging';
 import { createLogger, Metrics, type JsonLogger, type ReadinessProbe } from '@dataops/observability';
 import { readServiceEnv, type ServiceEnv } from './service-env';
 
@@ -15,6 +18,12 @@ export interface ServiceContext {
   brokers: string[];
   publisher: EventPublisher;
   consumers: EventConsumer[];
+  /** the control database: run ledger, stage work, outbox */
+  control: Pool;
+  /** publishes the outbox of the control database */
+  relay: OutboxRelay;
+  /** this replica in claims and logs: host and pid */
+  owner: string;
   /** consumer groups and their topics, for the lag gauge */
   subscriptions: { group: string; topics: string[] }[];
   probes: ReadinessProbe[];
@@ -36,6 +45,7 @@ export function createServiceContext(name: string): ServiceContext {
   const brokers = env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',') : loaded.config.kafka.brokers;
   const kafka = createKafka({ brokers, clientId: `dataops-${name}` }, logger);
   const publisher = new EventPublisher(kafka);
+  const control = controlPool(loaded);
   return {
     name,
     env,
@@ -46,9 +56,39 @@ export function createServiceContext(name: string): ServiceContext {
     brokers,
     publisher,
     consumers: [],
+    control,
+    relay: new OutboxRelay(control, publisher, logger),
+    owner: `${hostname()}:${process.pid}`,
     subscriptions: [],
-    probes: [{ name: 'kafka', check: () => pingKafka(brokers, 2500) }],
+    probes: [
+      { name: 'kafka', check: () => pingKafka(brokers, 2500) },
+      { name: 'control-database', check: async () => void (await control.query('SELECT 1')) },
+    ],
   };
+}
+
+/**
+ * Starts a consumer group of the service. The service is ready only once every one of its groups
+ * joined and was assigned partitions: an event published before then is not lost (groups start
+ * from the beginning), but a ready probe that says yes earlier would be a lie.
+ */
+export async function consume(context: ServiceContext, subscription: Subscription): Promise<EventConsumer> {
+  const consumer = new EventConsumer(context.kafka, context.publisher, context.logger, undefined, {
+    onDeadLetter: (topic, group) => context.metrics.deadLetters.inc({ topic, group }),
+  });
+  context.consumers.push(consumer);
+  context.subscriptions.push({ group: subscription.groupId, topics: subscription.topics });
+  if (context.consumers.length === 1) {
+    context.probes.push({
+      name: 'kafka-consumers',
+      check: async () => {
+        const waiting = context.consumers.filter((candidate) => !candidate.ready).map((candidate) => candidate.group);
+        if (waiting.length > 0) throw new Error(`consumer group(s) not joined yet: ${waiting.join(', ')}`);
+      },
+    });
+  }
+  await consumer.start(subscription);
+  return consumer;
 }
 
 export function groupId(context: ServiceContext, base: string): string {

@@ -10,6 +10,16 @@ export const serviceEnv = z.object({
   DATAOPS_GROUP_PREFIX: z.string().default(''),
   /** scheduler: how often it looks for due fire times */
   DATAOPS_SCHEDULER_TICK_MS: z.coerce.number().int().min(100).default(15_000),
+  /** stage services: stage attempts one replica runs at once */
+  DATAOPS_STAGE_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(2),
+  /** stage services: a claim not renewed for this long is taken over by another replica */
+  DATAOPS_LEASE_MS: z.coerce.number().int().min(3000).default(30_000),
+  /** stage services: tries of a stage attempt before a transient failure fails the stage */
+  DATAOPS_STAGE_MAX_TRIES: z.coerce.number().int().min(1).max(20).default(3),
+  /** stage services: how often to look for claimable work besides the events */
+  DATAOPS_WORK_POLL_MS: z.coerce.number().int().min(100).default(2000),
+  /** scheduler: a file holding the bearer token the runs API requires for POST (mode 0600) */
+  DATAOPS_API_TOKEN_FILE: z.string().min(1).optional(),
 });
 export type ServiceEnv = z.infer<typeof serviceEnv>;
 

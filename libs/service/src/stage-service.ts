@@ -1,41 +1,51 @@
-import { EventConsumer } from '@dataops/messaging';
-import { withRunContext } from '@dataops/observability';
-import { createStages, linkFor, StageWorker, type StageObserver } from '@dataops/pipeline';
+import { WorkQueue } from '@dataops/ledger';
+import { retryUntilStopped } from '@dataops/messaging';
+import { createStages, linkFor, StageExecutor, StageWorkRunner, type StageObserver } from '@dataops/pipeline';
 import type { StageName } from '@dataops/contracts';
 import type { ReadinessProbe } from '@dataops/observability';
 import { bootstrapService } from './bootstrap';
-import { createServiceContext, groupId, type ServiceContext } from './service-context';
+import { consume, createServiceContext, groupId, type ServiceContext } from './service-context';
 import { databaseProbes } from './probes';
 
 /**
- * An ingest, transform or export service: it consumes the event that starts its stage, runs the
- * stage (the same code as `dataops run`) and announces the outcome; metrics follow the outcome.
+ * An ingest, transform or export service: its Kafka handler records the work the trigger event
+ * asks for and returns at once; the work runner claims it (or work a dead replica left), runs the
+ * stage (the same code as `dataops run`) under a lease, and settles it with its announcement.
  */
 export async function runStageService(stage: StageName, defaultPort: number): Promise<void> {
   const context = createServiceContext(stage);
   context.probes.push(...probesFor(stage, context));
-  const worker = new StageWorker(createStages(context.loaded), context.publisher, `dataops-${stage}`, context.logger, observer(context));
+  const executor = new StageExecutor(createStages(context.loaded), `dataops-${stage}`, observer(context));
+  const runner = new StageWorkRunner(new WorkQueue(context.control, Object.keys(context.loaded.config.pipelines)), executor, context.relay, context.logger, {
+    stage,
+    owner: context.owner,
+    concurrency: context.env.DATAOPS_STAGE_CONCURRENCY,
+    leaseMs: context.env.DATAOPS_LEASE_MS,
+    maxTries: context.env.DATAOPS_STAGE_MAX_TRIES,
+    pollMs: context.env.DATAOPS_WORK_POLL_MS,
+  });
   const link = linkFor(stage);
-  const consumer = new EventConsumer(context.kafka, context.publisher, context.logger);
-  context.consumers.push(consumer);
-  const group = groupId(context, `dataops-${stage}`);
-  context.subscriptions.push({ group, topics: [link.trigger] });
   await bootstrapService({
     context,
     defaultPort,
-    start: () =>
-      consumer.start({
-        groupId: group,
+    start: async () => {
+      runner.start();
+      setInterval(() => context.metrics.stageWork.set({ stage }, runner.running), 2000).unref();
+      await consume(context, {
+        groupId: groupId(context, `dataops-${stage}`),
         topics: [link.trigger],
-        handler: async (event, delivery) => {
+        // only the control database can fail here: wait for it, never dead-letter a trigger
+        retry: retryUntilStopped,
+        handler: async (event) => {
           if (!context.loaded.config.pipelines[event.pipeline]) {
             context.logger.warn('event for a pipeline this service does not know; skipped', { pipeline: event.pipeline, runId: event.runId });
             return;
           }
-          await withRunContext({ runId: event.runId, pipeline: event.pipeline, stage }, () => worker.handle(link, event, delivery));
+          await runner.onEvent(event);
         },
-      }),
-    stop: async () => undefined,
+      });
+    },
+    stop: () => runner.stop(),
   });
 }
 
@@ -48,16 +58,10 @@ function probesFor(stage: StageName, context: ServiceContext): ReadinessProbe[] 
   return databaseProbes(context.loaded, [...names]);
 }
 
+/** Counts each stage run once, from its completion payload (progress updates are not counted). */
 function observer(context: ServiceContext): StageObserver {
   const { metrics } = context;
   return {
-    onProgress: (pipeline, progress) => {
-      if (!progress.subject) return;
-      if (progress.rows !== undefined && progress.bytes !== undefined) {
-        metrics.rows.inc({ pipeline, stage: progress.stage, table: progress.subject }, progress.rows);
-        metrics.bytes.inc({ pipeline, stage: progress.stage, table: progress.subject }, progress.bytes);
-      }
-    },
     onFinished: ({ pipeline, stage, status, seconds, reason, payload }) => {
       metrics.stageDuration.observe({ pipeline, stage, status }, seconds);
       if (status === 'failed') metrics.failures.inc({ pipeline, stage, reason: reason ?? 'unknown' });

@@ -1,8 +1,9 @@
 import execa, { type ExecaChildProcess } from 'execa';
 import { createInterface } from 'node:readline';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { z } from 'zod';
 import { TerminalError } from '@dataops/errors';
 import type { SparkSettings } from './settings';
@@ -25,6 +26,8 @@ export interface SparkJob {
   signal?: AbortSignal;
   onLog?: (line: string) => void;
   onProgress?: (progress: SparkProgress) => void;
+  /** every line the job prints (Spark's own log included) is kept in this file */
+  logFile?: string;
 }
 
 const PROGRESS_PREFIX = 'DATAOPS_PROGRESS ';
@@ -39,7 +42,8 @@ export class SparkRunner {
   constructor(private readonly settings: SparkSettings) {}
 
   async run<R>(job: SparkJob, resultSchema: z.ZodType<R>): Promise<R> {
-    const workDir = await mkdtemp(join(tmpdir(), `dataops-spark-${safe(job.runId)}-`));
+    // a private folder whose name carries our pid: a later start removes it if we were killed
+    const workDir = await mkdtemp(join(await jobsRoot(), `job-${process.pid}-${safe(job.runId)}-`));
     try {
       const files = await this.writeInputs(workDir, job);
       const outcome = await this.submit(job, files);
@@ -64,7 +68,7 @@ export class SparkRunner {
     if (this.settings.python) conf['spark.pyspark.python'] = this.settings.python;
     const args = ['--master', this.settings.master, '--name', `dataops-${job.script.replace(/\.py$/, '')}-${job.runId}`];
     if (this.settings.jars.length > 0) args.push('--jars', this.settings.jars.join(','));
-    args.push('--py-files', join(this.settings.jobsDir, 'dataops_jobs.zip'));
+    args.push('--py-files', jobsZipPath(this.settings));
     for (const [key, value] of Object.entries(conf)) args.push('--conf', `${key}=${value}`);
     args.push(join(this.settings.jobsDir, job.script), '--spec', files.spec, '--secrets', files.secrets, '--result', files.result);
     return args;
@@ -72,7 +76,9 @@ export class SparkRunner {
 
   private async submit(job: SparkJob, files: { spec: string; secrets: string; result: string }): Promise<JobOutcome> {
     await ensureJobsZip(this.settings);
-    const child = execa(this.settings.submit, this.submitArguments(job, files), {
+    // setpriv --pdeathsig: the JVM (spark-submit execs into it) is killed by the kernel when this
+    // process dies, even by kill -9, so a job never outlives the service that started it
+    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', this.settings.submit, ...this.submitArguments(job, files)], {
       reject: false,
       all: false,
       // its own process group, so stopping the job also stops the JVM's python workers
@@ -80,7 +86,8 @@ export class SparkRunner {
       env: { PYTHONUNBUFFERED: '1' },
     });
     const stderrTail: string[] = [];
-    followLines(child, job, stderrTail);
+    const log = job.logFile ? await openLog(job.logFile) : undefined;
+    followLines(child, job, stderrTail, log);
     const stop = stopper(child);
     const timer = job.timeoutMs ? setTimeout(() => stop('timeout'), job.timeoutMs) : undefined;
     const onAbort = () => stop('aborted');
@@ -92,13 +99,15 @@ export class SparkRunner {
     } finally {
       if (timer) clearTimeout(timer);
       job.signal?.removeEventListener('abort', onAbort);
+      await new Promise((done) => (log ? log.end(done) : done(undefined)));
     }
   }
 }
 
-function followLines(child: ExecaChildProcess, job: SparkJob, stderrTail: string[]): void {
+function followLines(child: ExecaChildProcess, job: SparkJob, stderrTail: string[], log?: WriteStream): void {
   if (child.stdout) {
     createInterface({ input: child.stdout }).on('line', (line) => {
+      log?.write(`${line}\n`);
       if (line.startsWith(PROGRESS_PREFIX)) {
         const progress = tryParse(line.slice(PROGRESS_PREFIX.length));
         if (progress) job.onProgress?.(progress);
@@ -107,6 +116,7 @@ function followLines(child: ExecaChildProcess, job: SparkJob, stderrTail: string
   }
   if (child.stderr) {
     createInterface({ input: child.stderr }).on('line', (line) => {
+      log?.write(`${line}\n`);
       stderrTail.push(line);
       if (stderrTail.length > 40) stderrTail.shift();
       if (line.trim()) job.onLog?.(line);
@@ -143,11 +153,26 @@ function parseOutcome<R>(outcome: JobOutcome, schema: z.ZodType<R>, script: stri
   return parsed.data;
 }
 
+/**
+ * Spark ships the shared job package to executors with --py-files. An image builds it once
+ * (jobs/dataops_jobs.zip, read-only root file systems welcome); a checkout gets it rebuilt into
+ * the private jobs folder at each submit (a few ms), so edits to jobs/ are always picked up.
+ */
+function jobsZipPath(settings: SparkSettings): string {
+  return settings.prebuiltJobsZip ?? join(jobsRootPath(), `dataops_jobs-${process.pid}.zip`);
+}
+
 async function ensureJobsZip(settings: SparkSettings): Promise<void> {
-  // Spark ships the shared job package to executors with --py-files; rebuilt on each submit (a few ms)
+  if (settings.prebuiltJobsZip) return;
   const python = settings.python ?? 'python3';
-  const result = await execa(python, ['-m', 'zipfile', '-c', join(settings.jobsDir, 'dataops_jobs.zip'), join(settings.jobsDir, 'dataops_jobs')], { reject: false });
+  await jobsRoot();
+  const result = await execa(python, ['-m', 'zipfile', '-c', jobsZipPath(settings), join(settings.jobsDir, 'dataops_jobs')], { reject: false });
   if (result.exitCode !== 0) throw new TerminalError(`could not package jobs/dataops_jobs for Spark: ${result.stderr}`);
+}
+
+async function openLog(path: string): Promise<WriteStream> {
+  await mkdir(dirname(path), { recursive: true });
+  return createWriteStream(path, { flags: 'a', mode: 0o640 });
 }
 
 function tryParse(text: string): SparkProgress | undefined {
@@ -155,6 +180,46 @@ function tryParse(text: string): SparkProgress | undefined {
     return JSON.parse(text) as SparkProgress;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Spec, secrets and result files of running jobs: a folder only this user can enter
+ * ($DATAOPS_RUNTIME_DIR, else <tmp>/dataops-<uid>/jobs).
+ */
+export function jobsRootPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.DATAOPS_RUNTIME_DIR ?? join(tmpdir(), `dataops-${process.getuid?.() ?? 'user'}`, 'jobs');
+}
+
+async function jobsRoot(): Promise<string> {
+  const root = jobsRootPath();
+  await mkdir(root, { recursive: true, mode: 0o700 });
+  await chmod(root, 0o700);
+  return root;
+}
+
+/**
+ * Removes what jobs of dead processes left behind (a service killed with -9 cannot clean up):
+ * called at every start, so secrets files never outlive their job by more than a restart.
+ */
+export async function sweepOrphanedJobFiles(): Promise<string[]> {
+  const root = jobsRootPath();
+  const removed: string[] = [];
+  for (const name of await readdir(root).catch(() => [] as string[])) {
+    const pid = Number(/^(?:job-|dataops_jobs-)(\d+)/.exec(name)?.[1]);
+    if (!pid || pid === process.pid || alive(pid)) continue;
+    await rm(join(root, name), { recursive: true, force: true });
+    removed.push(name);
+  }
+  return removed;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

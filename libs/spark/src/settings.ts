@@ -10,6 +10,8 @@ export interface SparkSettings {
   python?: string;
   /** folder holding the PySpark jobs (jobs/ in this repository) */
   jobsDir: string;
+  /** the job package built ahead (an image's jobs/dataops_jobs.zip); else built per submit */
+  prebuiltJobsZip?: string;
 }
 
 /**
@@ -38,5 +40,6 @@ export function resolveSparkSettings(
     conf,
     python: env.PYSPARK_PYTHON,
     jobsDir,
+    prebuiltJobsZip: env.DATAOPS_JOBS_ZIP,
   };
 }

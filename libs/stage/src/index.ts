@@ -18,6 +18,12 @@ export interface StageProgress {
   subject?: string;
   rows?: number;
   bytes?: number;
+  /** the rows expected in all (from the source's statistics), for a time-left estimate */
+  estimatedRows?: number;
+  /** e.g. reading, written, staged */
+  phase?: string;
+  /** the subject is finished and committed: its final figures (reported once per subject) */
+  done?: boolean;
   message?: string;
 }
 
@@ -25,6 +31,13 @@ export interface StageRunOptions {
   logger: StageLogger;
   signal?: AbortSignal;
   onProgress?: (progress: StageProgress) => void;
+  /**
+   * Unique per attempt of the stage (a claim's fencing token in the services): two attempts of one
+   * run never write to the same place, so a stale attempt cannot mix its files into a new one's.
+   */
+  attemptId?: string;
+  /** where the engine's own output (Spark's log) for this attempt is kept */
+  jobLogPath?: string;
 }
 
 /** Identifies one run of one pipeline; every stage is idempotent by (runId, stage). */

@@ -1,6 +1,6 @@
 import { durationMs, type LoadedConfig } from '@dataops/config';
 import { transformCompletedV1, type TransformCompleted } from '@dataops/contracts';
-import { TerminalError } from '@dataops/errors';
+import { TerminalError, throwIfStopped } from '@dataops/errors';
 import { currentView, joinPath, lakeStoreFor, ManifestRepository, tableFromFolder, type LakeStore } from '@dataops/lake';
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
@@ -35,16 +35,15 @@ export class TransformStage {
     const publisher = new WarehousePublisher(warehouse);
     const models = await loadModels(pipeline.transform, request.logicalDate);
     const raw = await this.rawTables(lakeStoreFor(lake), lake, source);
+    const previous = await this.previousVersions(store, publisher, models.map((model) => model.name), request);
     const spec = {
       raw,
-      models: await Promise.all(
-        models.map(async (model) => ({
-          ...model,
-          path: publisher.versionPath(model.name, request.runId),
-          // a full refresh rebuilds incremental models from the raw tables alone
-          previousPath: request.fullRefresh ? undefined : await publisher.published(model.name),
-        })),
-      ),
+      models: models.map((model) => ({
+        ...model,
+        path: publisher.versionPath(model.name, request.runId, options.attemptId),
+        // a full refresh rebuilds incremental models from the raw tables alone
+        previousPath: request.fullRefresh ? undefined : previous[model.name],
+      })),
       checks: checkSpecs(pipeline.transform.checks),
     };
     const result = await this.spark.run(
@@ -54,19 +53,25 @@ export class TransformStage {
         spec,
         timeoutMs: durationMs(pipeline.transform.timeout),
         signal: options.signal,
+        logFile: options.jobLogPath,
         onLog: (line) => options.logger.debug(line, { spark: true }),
-        onProgress: (progress) => options.onProgress?.({ stage: 'transform', subject: String(progress.model ?? ''), rows: Number(progress.rows ?? 0) || undefined }),
+        onProgress: (progress) =>
+          options.onProgress?.({ stage: 'transform', subject: String(progress.model ?? ''), rows: Number(progress.rows ?? 0) || undefined, phase: String(progress.phase ?? '') }),
       },
       transformJobResult,
     );
     const failed = result.checks.filter((check) => check.status === 'fail' && check.severity !== 'warn');
     if (failed.length > 0) {
-      for (const model of result.models) await publisher.discard(model.name, request.runId);
+      for (const model of result.models) await publisher.discard(model.name, request.runId, options.attemptId);
       throw new TerminalError(`data-quality checks failed, nothing published: ${failed.map((check) => `${check.name} (${check.detail})`).join('; ')}`, {
         subject: failed[0].name,
       });
     }
-    for (const model of result.models) await publisher.publish(model.name, request.runId);
+    for (const model of result.models) {
+      throwIfStopped(options.signal, `model ${model.name}`);
+      await publisher.publish(model.name, request.runId, options.attemptId);
+      options.onProgress?.({ stage: 'transform', subject: model.name, rows: model.rows, done: true });
+    }
     const payload: TransformCompleted = {
       logicalDate: request.logicalDate,
       models: result.models.map(({ name, rows, path, format, columns }) => ({ name, rows, path, format, columns })),
@@ -74,6 +79,21 @@ export class TransformStage {
     };
     await store.writeTextAtomically(recordPath, JSON.stringify(payload, null, 2));
     return payload;
+  }
+
+  /**
+   * The versions incremental models build on. Fixed by the run's first attempt: a retry after a
+   * crash between two publishes must build on what was published before the run, not on the half
+   * of the run that got published.
+   */
+  private async previousVersions(store: LakeStore, publisher: WarehousePublisher, names: string[], request: StageRequest): Promise<Record<string, string | undefined>> {
+    const path = joinPath(this.loaded.config.storage.warehouse, '_runs', request.pipeline, `${request.runId}.previous.json`);
+    const saved = await store.readText(path);
+    if (saved) return JSON.parse(saved) as Record<string, string | undefined>;
+    const previous: Record<string, string | undefined> = {};
+    for (const name of names) previous[name] = await publisher.published(name);
+    await store.writeTextAtomically(path, JSON.stringify(previous, null, 2));
+    return previous;
   }
 
   /** Every raw table of the source with committed data, as its current view's files. */

@@ -18,8 +18,9 @@ export class WarehousePublisher {
     }
   }
 
-  versionPath(model: string, runId: string): string {
-    return join(this.warehouse, '_versions', model, runId);
+  /** A run's version of a model; with an attempt id, that attempt's own folder (attempts never share one). */
+  versionPath(model: string, runId: string, attemptId?: string): string {
+    return join(this.warehouse, '_versions', model, versionName(runId, attemptId));
   }
 
   modelPath(model: string): string {
@@ -36,19 +37,20 @@ export class WarehousePublisher {
     }
   }
 
-  async publish(model: string, runId: string): Promise<void> {
+  async publish(model: string, runId: string, attemptId?: string): Promise<void> {
     const link = this.modelPath(model);
     const temporary = join(dirname(link), `.${model}.${process.pid}.${Date.now()}.link`);
     await mkdir(dirname(link), { recursive: true });
     // relative target: the warehouse folder can be moved or mounted elsewhere
-    await symlink(join('_versions', model, runId), temporary);
+    await symlink(join('_versions', model, versionName(runId, attemptId)), temporary);
     await rename(temporary, link);
-    await this.prune(model, runId);
+    await this.prune(model, versionName(runId, attemptId));
   }
 
   /** Removes an unpublished version (a run whose checks failed). */
-  async discard(model: string, runId: string): Promise<void> {
-    if ((await this.published(model)) !== this.versionPath(model, runId)) await rm(this.versionPath(model, runId), { recursive: true, force: true });
+  async discard(model: string, runId: string, attemptId?: string): Promise<void> {
+    const version = this.versionPath(model, runId, attemptId);
+    if ((await this.published(model)) !== version) await rm(version, { recursive: true, force: true });
   }
 
   private async prune(model: string, current: string): Promise<void> {
@@ -58,4 +60,8 @@ export class WarehousePublisher {
     const newestFirst = versions.sort((a, b) => b.time - a.time);
     for (const old of newestFirst.slice(this.keepVersions)) if (old.name !== current) await rm(join(folder, old.name), { recursive: true, force: true });
   }
+}
+
+function versionName(runId: string, attemptId?: string): string {
+  return attemptId ? `${runId}--${attemptId}` : runId;
 }

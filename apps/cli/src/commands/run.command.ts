@@ -39,7 +39,8 @@ export function registerRun(program: Command, context: CliContext): void {
           {
             onEvent: (event) => out(`  ${event.type.replace('dataops.', '')}`),
             onProgress: (_pipeline, progress) => {
-              if (progress.subject && progress.rows !== undefined) out(`    ${progress.stage} ${progress.subject}: ${progress.rows} rows`);
+              // one line per table, model and target: its final figures, once
+              if (progress.done && progress.subject) out(`    ${progress.stage} ${progress.subject}: ${progress.rows ?? 0} rows`);
             },
           },
           controller.signal,

@@ -1,11 +1,12 @@
+import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { RunsApiClient } from '@dataops/runs-api';
+import type { RunDetails } from '@dataops/runs-api';
 import type { CliContext } from '../context';
 import { ExitCode } from '../exit-codes';
-import { apiUrl } from '../cli-helpers';
+import { runsApi } from '../cli-helpers';
 import { printSummary } from '../summary-report';
 
-/** runs, status, retry, backfill: the scheduler's runs API from the terminal. */
+/** runs, status, retry, cancel, backfill: the scheduler's runs API from the terminal. */
 export function registerRunsApi(program: Command, context: CliContext): void {
   program
     .command('runs')
@@ -16,7 +17,7 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     .option('--api <url>', 'scheduler API')
     .action((pipeline: string | undefined, options: { limit: string; json?: boolean; api?: string }) =>
       (async () => {
-        const runs = await new RunsApiClient(apiUrl(options.api)).list(pipeline, Number(options.limit));
+        const runs = await runsApi(context, options.api).list(pipeline, Number(options.limit));
         if (options.json) return context.print(JSON.stringify(runs, null, 2));
         for (const run of runs) {
           const stages = Object.entries(run.stages).map(([stage, state]) => `${stage}:${state?.status}`).join(' ');
@@ -26,13 +27,13 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     );
   program
     .command('status')
-    .description("one run's stages")
+    .description("one run's stages: attempts, who holds them, live progress and where each job's log is")
     .argument('<runId>')
     .option('--json', 'print JSON')
     .option('--api <url>', 'scheduler API')
     .action((runId: string, options: { json?: boolean; api?: string }) =>
       (async () => {
-        const details = await new RunsApiClient(apiUrl(options.api)).get(runId);
+        const details = await runsApi(context, options.api).get(runId);
         if (!details) {
           context.warn(`error: no run ${runId}`);
           context.fail(ExitCode.failed);
@@ -40,18 +41,30 @@ export function registerRunsApi(program: Command, context: CliContext): void {
         }
         if (options.json) return context.print(JSON.stringify(details, null, 2));
         printSummary(details.run, context.print.bind(context));
-        for (const attempt of details.attempts) context.print(`  attempt ${JSON.stringify(attempt)}`);
+        printAttempts(details, context.print.bind(context));
       })(),
     );
   program
     .command('retry')
-    .description('re-run a failed run from its failed stage')
+    .description('re-run a failed or cancelled run (a new attempt; what was committed is not redone)')
     .argument('<runId>')
     .option('--api <url>', 'scheduler API')
     .action((runId: string, options: { api?: string }) =>
       (async () => {
-        await new RunsApiClient(apiUrl(options.api)).retry(runId);
+        await runsApi(context, options.api).retry(runId);
         context.print(`retry of ${runId} requested`);
+      })(),
+    );
+  program
+    .command('cancel')
+    .description('stop a queued or running run: its job is stopped, nothing it still writes is published')
+    .argument('<runId>')
+    .option('--reason <text>', 'why (recorded in the ledger)', 'cancelled from the command line')
+    .option('--api <url>', 'scheduler API')
+    .action((runId: string, options: { reason: string; api?: string }) =>
+      (async () => {
+        await runsApi(context, options.api).cancel(runId, options.reason, `${userInfo().username} (dataops cancel)`);
+        context.print(`run ${runId} cancelled`);
       })(),
     );
   program
@@ -63,8 +76,37 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     .option('--api <url>', 'scheduler API')
     .action((pipeline: string, options: { from: string; to: string; api?: string }) =>
       (async () => {
-        const runIds = await new RunsApiClient(apiUrl(options.api)).backfill(pipeline, options.from, options.to);
+        const runIds = await runsApi(context, options.api).backfill(pipeline, options.from, options.to);
         for (const runId of runIds) context.print(`requested ${runId}`);
       })(),
     );
+}
+
+interface AttemptRow {
+  stage?: string;
+  attempt?: number;
+  status?: string;
+  workStatus?: string;
+  tries?: number;
+  owner?: string | null;
+  leaseUntil?: string | null;
+  logPath?: string | null;
+  errorMessage?: string | null;
+  progress?: Record<string, { rows?: number; estimatedRows?: number; phase?: string }> | null;
+}
+
+function printAttempts(details: RunDetails, print: (line: string) => void): void {
+  if (details.attempts.length === 0) return;
+  print('\nattempts:');
+  for (const row of details.attempts as AttemptRow[]) {
+    const holder = row.owner && row.workStatus === 'running' ? `  held by ${row.owner} until ${row.leaseUntil}` : '';
+    print(`  ${String(row.stage).padEnd(10)} attempt ${row.attempt}  ${String(row.status).padEnd(10)} tries ${row.tries ?? '-'}${holder}`);
+    for (const [subject, figures] of Object.entries(row.progress ?? {})) {
+      const of = figures.estimatedRows ? ` of ~${figures.estimatedRows}` : '';
+      print(`    ${subject}: ${figures.rows ?? 0} rows${of} (${figures.phase ?? '…'})`);
+    }
+    if (row.errorMessage) print(`    error: ${row.errorMessage}`);
+    if (row.logPath) print(`    log: ${row.logPath}`);
+  }
+  for (const decision of details.decisions) print(`  decision ${decision.decision}: ${decision.reason}`);
 }

@@ -1,12 +1,13 @@
 import type { Command } from 'commander';
+import { TerminalError } from '@dataops/errors';
 import { makeEnvelope, Topics, type RunRequested } from '@dataops/contracts';
 import { createKafka, EventPublisher } from '@dataops/messaging';
-import { followRun, RunsApiClient } from '@dataops/runs-api';
+import { followRun, type RunsApiClient } from '@dataops/runs-api';
 import { dateInZone, fireTimesBetween, manualRunId, scheduledRunId } from '@dataops/schedule';
 import type { LoadedConfig } from '@dataops/config';
 import type { CliContext } from '../context';
 import { ExitCode, UsageError } from '../exit-codes';
-import { apiUrl, requirePipeline, today } from '../cli-helpers';
+import { requirePipeline, runsApi, today } from '../cli-helpers';
 import { printSummary } from '../summary-report';
 
 interface TriggerOptions {
@@ -42,7 +43,7 @@ export function registerTrigger(program: Command, context: CliContext): void {
         await publish(context, loaded, pipeline, request.runId, request.payload);
         if (!options.json) context.print(`requested run ${request.runId} of ${pipeline}`);
         if (!options.wait) return;
-        if (!(await waitFor(request.runId, options, loaded, context))) context.fail(ExitCode.failed);
+        if (!(await waitFor(request.runId, pipeline, options, loaded, context))) context.fail(ExitCode.failed);
       })(),
     );
 }
@@ -71,8 +72,8 @@ async function publish(context: CliContext, loaded: LoadedConfig, pipeline: stri
   }
 }
 
-async function waitFor(runId: string, options: TriggerOptions, loaded: LoadedConfig, context: CliContext): Promise<boolean> {
-  const client = new RunsApiClient(apiUrl(options.api, context.env));
+async function waitFor(runId: string, pipeline: string, options: TriggerOptions, loaded: LoadedConfig, context: CliContext): Promise<boolean> {
+  const client = runsApi(context, options.api);
   const say = options.json ? (text: string) => context.warn(text) : (text: string) => context.print(text);
   const seen = new Set<string>();
   const summary = await followRun(
@@ -88,11 +89,36 @@ async function waitFor(runId: string, options: TriggerOptions, loaded: LoadedCon
         }
       }
     },
-    { timeoutMs: Number(options.timeout) * 60_000 },
+    { timeoutMs: Number(options.timeout) * 60_000, onNotRecorded: notAdmittedHint(client, runId, pipeline, loaded, say) },
   );
   if (options.json) context.print(JSON.stringify(summary, null, 2));
   else printSummary(summary, context.print.bind(context), loaded);
   return summary.status === 'succeeded';
+}
+
+/**
+ * A request the scheduler has not recorded after a few seconds: say so, once, with what may be
+ * wrong, then again every minute, instead of waiting in silence.
+ */
+function notAdmittedHint(client: RunsApiClient, runId: string, pipeline: string, loaded: LoadedConfig, say: (text: string) => void) {
+  let next = 5000;
+  return async (waitedMs: number) => {
+    if (waitedMs < next) return;
+    next = waitedMs + 60_000;
+    const up = await client.reachable();
+    const seconds = Math.round(waitedMs / 1000);
+    const known = up ? await client.pipelines().catch(() => undefined) : undefined;
+    if (known && !known.includes(pipeline)) {
+      throw new TerminalError(
+        `the scheduler at ${client.baseUrl} does not serve pipeline "${pipeline}" (it serves: ${known.join(', ') || 'none'}); it ignored the request. Restart it with this configuration (${loaded.path}).`,
+      );
+    }
+    say(
+      up
+        ? `run ${runId} not recorded by the scheduler after ${seconds} s. The request is in dataops.run.requested; the scheduler at ${client.baseUrl} is up but has not read it: are its consumers ready (curl ${client.baseUrl}/health/ready)? Is it on the same Kafka (${loaded.config.kafka.brokers.join(',')})? Still waiting.`
+        : `run ${runId} not recorded after ${seconds} s: the scheduler at ${client.baseUrl} does not answer. Start it (scripts/services up scheduler) or pass --api; the request waits in dataops.run.requested and runs once a scheduler reads it. Still waiting.`,
+    );
+  };
 }
 
 function note(seen: Set<string>, text: string, say: (text: string) => void): void {

@@ -1,8 +1,9 @@
-import { Body, Controller, Get, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
 import { RunCoordinator, RunLedger } from '@dataops/ledger';
 import { backfillRunId, manualRunId } from '@dataops/schedule';
 import { DataopsError } from '@dataops/errors';
+import { ApiToken } from './api-token';
 
 const triggerBody = z
   .object({
@@ -12,21 +13,24 @@ const triggerBody = z
   })
   .strict();
 
+const cancelBody = z.object({ reason: z.string().min(1).max(500).default('no reason given'), by: z.string().min(1).max(100).default('api') }).strict();
 const backfillBody = z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).strict();
 
 const MAX_BACKFILL_DAYS = 366;
 
-/** The runs API of SPEC.md: trigger, list, show, retry, backfill. */
+/** The runs API of SPEC.md: trigger, list, show, retry, cancel, backfill. Every POST needs the bearer token. */
 @Controller()
 export class RunsController {
   constructor(
     private readonly ledger: RunLedger,
     private readonly coordinator: RunCoordinator,
+    private readonly token: ApiToken,
   ) {}
 
   @Post('pipelines/:name/runs')
   @HttpCode(HttpStatus.ACCEPTED)
-  async trigger(@Param('name') pipeline: string, @Body() body: unknown) {
+  async trigger(@Param('name') pipeline: string, @Body() body: unknown, @Headers('authorization') authorization?: string) {
+    this.token.check(authorization);
     const request = parse(triggerBody, body ?? {});
     const runId = manualRunId(pipeline);
     const logicalDate = request.logicalDate ?? new Date().toISOString().slice(0, 10);
@@ -36,7 +40,8 @@ export class RunsController {
 
   @Post('pipelines/:name/backfill')
   @HttpCode(HttpStatus.ACCEPTED)
-  async backfill(@Param('name') pipeline: string, @Body() body: unknown) {
+  async backfill(@Param('name') pipeline: string, @Body() body: unknown, @Headers('authorization') authorization?: string) {
+    this.token.check(authorization);
     const { from, to } = parse(backfillBody, body ?? {});
     const dates = datesBetween(from, to);
     const runIds: string[] = [];
@@ -48,6 +53,12 @@ export class RunsController {
     return { runIds };
   }
 
+  /** The pipelines this scheduler serves (a trigger for any other is ignored). */
+  @Get('pipelines')
+  pipelines() {
+    return this.ledger.pipelines;
+  }
+
   @Get('runs')
   async list(@Query('pipeline') pipeline?: string, @Query('limit') limit?: string) {
     return this.ledger.list({ pipeline, limit: Math.min(Number(limit ?? 50) || 50, 500) });
@@ -56,16 +67,28 @@ export class RunsController {
   @Get('runs/:id')
   async show(@Param('id') runId: string) {
     const run = await this.ledger.get(runId);
-    if (!run) throw new NotFoundException(`no run ${runId}`);
+    if (!run) throw new NotFoundException(`no run ${runId} in the ledger (yet): the scheduler records a run when it reads its request from dataops.run.requested`);
     const [attempts, decisions] = await Promise.all([this.ledger.stageAttempts(runId), this.ledger.decisions(runId)]);
     return { run, attempts, decisions };
   }
 
   @Post('runs/:id/retry')
   @HttpCode(HttpStatus.ACCEPTED)
-  async retry(@Param('id') runId: string) {
+  async retry(@Param('id') runId: string, @Headers('authorization') authorization?: string) {
+    this.token.check(authorization);
     const run = await guard(() => this.coordinator.retry(runId));
     return { runId, retriedFrom: run.error?.stage ?? null };
+  }
+
+  @Post('runs/:id/cancel')
+  @HttpCode(HttpStatus.ACCEPTED)
+  async cancel(@Param('id') runId: string, @Body() body: unknown, @Headers('authorization') authorization?: string) {
+    this.token.check(authorization);
+    const { reason, by } = parse(cancelBody, body ?? {});
+    const outcome = await this.ledger.get(runId).then((run) => (run ? this.coordinator.cancel(runId, by, reason) : undefined));
+    if (!outcome) throw new NotFoundException(`no run ${runId}`);
+    if (!outcome.cancelled) throw new HttpException({ statusCode: 409, message: outcome.reason }, HttpStatus.CONFLICT);
+    return { runId, status: outcome.summary.status };
   }
 }
 
