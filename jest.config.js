@@ -2,6 +2,7 @@
 //   *.spec.ts      unit tests (may stub doors; no servers)
 //   *.int.spec.ts  integration tests against the real local stack (scripts/stack up)
 //   *.e2e.spec.ts  end-to-end tests: the four services as processes over real Kafka
+//   *.fault.spec.ts the fault suite (npm run test:faults; CI runs its short form)
 // Type-checking is `npm run typecheck`'s job; jest only transpiles (tsconfig.jest.json).
 const common = {
   testEnvironment: 'node',
@@ -12,8 +13,9 @@ const common = {
 const slow = { setupFilesAfterEnv: ['<rootDir>/test/setup/slow-timeout.ts'] };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testRegex: '(?<!\\.int|\\.e2e)\\.spec\\.ts$' },
+    { ...common, displayName: 'unit', testRegex: '(?<!\\.int|\\.e2e|\\.fault)\\.spec\\.ts$' },
     { ...common, ...slow, displayName: 'integration', testRegex: '\\.int\\.spec\\.ts$' },
     { ...common, ...slow, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$' },
+    { ...common, ...slow, displayName: 'faults', testRegex: '\\.fault\\.spec\\.ts$' },
   ],
 };

@@ -5,7 +5,7 @@ from typing import Any, Dict
 
 from pyspark.sql import SparkSession
 
-from .runtime import JobError, progress
+from .runtime import JobError, progress, quote_identifier
 
 
 def _model(spark: SparkSession, source: Dict[str, Any]):
@@ -13,7 +13,7 @@ def _model(spark: SparkSession, source: Dict[str, Any]):
 
 
 def load_staging(spark: SparkSession, target: Dict[str, Any], login: Dict[str, str]) -> Dict[str, Any]:
-    frame = _model(spark, target["model"]).select(*[f"`{c}`" for c in target["columns"]])
+    frame = _model(spark, target["model"]).select(*[quote_identifier(c) for c in target["columns"]])
     rows = frame.count()
     try:
         (frame.write.mode("append").format("jdbc")

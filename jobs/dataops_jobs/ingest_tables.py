@@ -7,6 +7,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from .runtime import JobError, progress
+from .runtime import quote_identifier as _q
 
 # Connector/J streams a result set only with this exact fetch size; otherwise it buffers every row
 # of a slice in the executor's memory (https://dev.mysql.com/doc/connector-j/en/connector-j-reference-implementation-notes.html)
@@ -32,9 +33,6 @@ def _read_table(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
         for name in frame.columns
     ])
 
-
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _files(spark: SparkSession, path: str) -> List[Dict[str, Any]]:

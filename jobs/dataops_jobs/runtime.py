@@ -31,6 +31,11 @@ class TransientJobError(JobError):
         super().__init__(message, "transient", subject)
 
 
+def quote_identifier(name: str) -> str:
+    """A Spark SQL identifier for any name MySQL allows (backticks, dots, spaces, unicode)."""
+    return "`" + name.replace("`", "``") + "`"
+
+
 def progress(**fields: Any) -> None:
     print(PROGRESS_PREFIX + json.dumps(fields, default=str), flush=True)
 

@@ -4,9 +4,8 @@ from typing import Any, Dict, List
 
 from pyspark.sql import SparkSession
 
+from .runtime import quote_identifier as _q
 
-def _q(name: str) -> str:
-    return "`" + name.replace("`", "``") + "`"
 
 
 def _offending_sql(check: Dict[str, Any]) -> str:

@@ -1,29 +1,43 @@
 """SQL models: references, order, materialization."""
 
-import re
 from typing import Any, Dict, List
 
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from .runtime import JobError, progress
+from .runtime import quote_identifier as _q
 from .transform_checks import run_checks
 
-_RELATION = re.compile(r"UnresolvedRelation \[([^\]]*)\]")
+def _seq(scala_seq) -> list:
+    items, iterator = [], scala_seq.iterator()
+    while iterator.hasNext():
+        items.append(iterator.next())
+    return items
+
+
+def relations(spark: SparkSession, sql: str, where: str, subject: str) -> set:
+    """Every table name a SQL text reads, from Spark's own parser (CTEs and subqueries included)."""
+    try:
+        plan = spark._jsparkSession.sessionState().sqlParser().parsePlan(sql)
+    except Exception as error:  # noqa: BLE001
+        raise JobError(f"{where}: {_spark_message(error)}", subject=subject)
+    names, pending = set(), [plan]
+    while pending:
+        node = pending.pop()
+        if node.getClass().getSimpleName() == "UnresolvedRelation":
+            parts = _seq(node.multipartIdentifier())
+            names.add(parts[-1])
+        pending.extend(_seq(node.children()))
+        pending.extend(_seq(node.innerChildren()))
+        pending.extend(_seq(node.subqueries()))
+    return names
 
 
 def references(spark: SparkSession, model: Dict[str, Any], known: set) -> List[str]:
     """The known tables a model reads, found by Spark's own SQL parser."""
-    try:
-        plan = spark._jsparkSession.sessionState().sqlParser().parsePlan(model["sql"])
-    except Exception as error:  # noqa: BLE001
-        raise JobError(f"model {model['name']} ({model['file']}): {_spark_message(error)}", subject=model["name"])
-    names = set()
-    for match in _RELATION.findall(plan.treeString()):
-        name = match.split(",")[-1].strip().strip("`")
-        if name in known:
-            names.add(name)
-    return sorted(names - {model["name"]})
+    found = relations(spark, model["sql"], f"model {model['name']} ({model['file']})", model["name"])
+    return sorted((found & known) - {model["name"]})
 
 
 def order_models(models: List[Dict[str, Any]], deps: Dict[str, List[str]]) -> List[Dict[str, Any]]:
@@ -56,9 +70,9 @@ def register_raw(spark: SparkSession, raw: Dict[str, Any]) -> None:
     frame = frame.drop("load_date", "run", "attempt")
     if raw.get("dedupe"):
         key, order_by = raw["dedupe"]["key"], raw["dedupe"]["orderBy"]
-        window = Window.partitionBy(*[F.col(f"`{k}`") for k in key]).orderBy(F.col(f"`{order_by}`").desc_nulls_last())
+        window = Window.partitionBy(*[F.col(_q(k)) for k in key]).orderBy(F.col(_q(order_by)).desc_nulls_last())
         frame = frame.withColumn("__dataops_rank", F.row_number().over(window)).where("__dataops_rank = 1").drop("__dataops_rank")
-    frame.createOrReplaceTempView(f"`{raw['table']}`")
+    frame.createOrReplaceTempView(_q(raw["table"]))
 
 
 def define(spark: SparkSession, model: Dict[str, Any]) -> DataFrame:
@@ -67,7 +81,7 @@ def define(spark: SparkSession, model: Dict[str, Any]) -> DataFrame:
         frame.schema  # analysis happens here: unknown tables and columns fail before any write
     except Exception as error:  # noqa: BLE001
         raise JobError(f"model {model['name']} ({model['file']}): {_spark_message(error)}", subject=model["name"])
-    frame.createOrReplaceTempView(f"`{model['name']}`")
+    frame.createOrReplaceTempView(_q(model["name"]))
     return frame
 
 
@@ -98,14 +112,24 @@ def write(frame: DataFrame, model: Dict[str, Any]) -> None:
 def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any]) -> Dict[str, Any]:
     spark.conf.set("spark.sql.caseSensitive", "true")
     spark.conf.set("spark.sql.sources.partitionOverwriteMode", "static")
-    reconciliation = []
-    for raw in spec["raw"]:
-        register_raw(spark, raw)
-        reconciliation.append(raw)
-    known = {raw["table"] for raw in spec["raw"]} | {m["name"] for m in spec["models"]}
-    clash = {raw["table"] for raw in spec["raw"]} & {m["name"] for m in spec["models"]}
+    raw_names = {raw["table"] for raw in spec["raw"]}
+    clash = raw_names & {m["name"] for m in spec["models"]}
     if clash:
         raise JobError(f"model names clash with raw tables: {', '.join(sorted(clash))}; rename the model files")
+    known = raw_names | {m["name"] for m in spec["models"]}
+    # only the raw tables the models and checks read are registered: a table no model uses (an odd
+    # name, a table excluded since an earlier run) can never break today's run
+    used = set()
+    for model in spec["models"]:
+        used |= set(references(spark, model, known))
+    for check in spec["checks"]:
+        if check["type"] == "sql":
+            used |= relations(spark, check["sql"], f"check {check['name']}", check["name"]) & known
+    reconciliation = []
+    for raw in spec["raw"]:
+        if raw["table"] in used:
+            register_raw(spark, raw)
+            reconciliation.append(raw)
     deps = {m["name"]: references(spark, m, known) for m in spec["models"]}
     ordered = order_models(spec["models"], deps)
     frames = {m["name"]: define(spark, m) for m in ordered}
@@ -115,7 +139,7 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
         spark.sparkContext.setJobDescription(f"model {model['name']}")
         write(materialize(spark, model, frames[model["name"]]), model)
         written = spark.read.format(model["format"]).load(model["path"])
-        written.createOrReplaceTempView(f"`{model['name']}`")  # checks and later readers see the new version
+        written.createOrReplaceTempView(_q(model["name"]))  # checks and later readers see the new version
         rows = written.count()
         progress(model=model["name"], phase="written", rows=rows)
         results.append({

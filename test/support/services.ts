@@ -28,11 +28,11 @@ export class ServiceProcesses {
   }
 
   /** Starts the process; waits until it is ready unless told not to (a service that cannot be ready yet). */
-  async start(instance: Instance, waitReady = true): Promise<void> {
+  async start(instance: Instance, waitReady = true, extraEnv: Record<string, string> = {}): Promise<void> {
     const { name } = parse(instance);
     const log = createWriteStream(join(this.logDir, `${instance.replace('#', '-')}.log`), { flags: 'a' });
     const child = spawn(process.execPath, [join(repoRoot, 'dist', 'apps', name, 'src', 'main.js')], {
-      env: { ...process.env, ...this.env, PORT: String(this.port(instance)) },
+      env: { ...process.env, ...this.env, ...extraEnv, PORT: String(this.port(instance)) },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout!.pipe(log);
@@ -47,6 +47,24 @@ export class ServiceProcesses {
 
   async waitAllReady(): Promise<void> {
     await Promise.all(this.instances.map((instance) => this.waitReady(instance)));
+  }
+
+  /** true while the process runs */
+  alive(instance: Instance): boolean {
+    const child = this.processes.get(instance);
+    return !!child && child.exitCode === null && child.signalCode === null;
+  }
+
+  /** Resolves when the process has ended (by itself: a failpoint, a crash). */
+  exited(instance: Instance): Promise<void> {
+    const child = this.processes.get(instance);
+    if (!child || !this.alive(instance)) return Promise.resolve();
+    return new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  /** Changes the environment of every later start (e.g. a new consumer group prefix). */
+  setEnv(env: Record<string, string>): void {
+    Object.assign(this.env, env);
   }
 
   pid(instance: Instance): number | undefined {

@@ -46,3 +46,14 @@ export function messageOf(error: unknown): string {
 export function throwIfStopped(signal: AbortSignal | undefined, what: string): void {
   if (signal?.aborted) throw new TransientError(`stopped before committing ${what}: the attempt was cancelled, taken over or shut down`);
 }
+
+/**
+ * Fault injection for the fault suite (test/faults): a process started with
+ * DATAOPS_FAILPOINTS=<name>[,<name>…] kills itself with SIGKILL when it reaches that point, e.g.
+ * `ingest.after-commit`: the stage's data is committed, its completion event is not. Unset in
+ * production, where this is one environment lookup.
+ */
+export function failpoint(name: string): void {
+  const armed = process.env.DATAOPS_FAILPOINTS;
+  if (armed && armed.split(',').includes(name)) process.kill(process.pid, 'SIGKILL');
+}

@@ -1,6 +1,6 @@
 import type { Pool, PoolClient } from 'pg';
 import type { Envelope } from '@dataops/contracts';
-import { messageOf } from '@dataops/errors';
+import { failpoint, messageOf } from '@dataops/errors';
 import type { StageLogger } from '@dataops/stage';
 import { inTransaction } from './control-db';
 
@@ -59,7 +59,10 @@ export class OutboxRelay {
         'SELECT id, envelope FROM dataops_outbox WHERE published_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
         [BATCH],
       );
-      for (const row of rows.rows) await this.sink.publish(row.envelope);
+      for (const row of rows.rows) {
+        failpoint(`outbox.before-publish.${row.envelope.type}`);
+        await this.sink.publish(row.envelope);
+      }
       if (rows.rows.length > 0) await client.query('UPDATE dataops_outbox SET published_at = now() WHERE id = ANY($1::bigint[])', [rows.rows.map((row) => row.id)]);
       return rows.rows.length;
     });

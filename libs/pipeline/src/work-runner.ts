@@ -1,5 +1,5 @@
 import type { Envelope, StageName } from '@dataops/contracts';
-import { messageOf } from '@dataops/errors';
+import { failpoint, messageOf } from '@dataops/errors';
 import type { OutboxRelay, WorkItem, WorkProgress, WorkQueue } from '@dataops/ledger';
 import { withRunContext } from '@dataops/observability';
 import type { StageLogger, StageProgress } from '@dataops/stage';
@@ -105,6 +105,7 @@ export class StageWorkRunner {
     const progress: WorkProgress = {};
     const beat = this.heartbeat(work, progress);
     try {
+      failpoint(`${item.stage}.before-work`);
       await this.queue.announce(this.executor.started(link, item.trigger));
       this.relay.kick();
       const outcome = await this.executor.execute(link, item.trigger, {
@@ -113,6 +114,7 @@ export class StageWorkRunner {
         logger: this.logger,
         onProgress: (update) => record(progress, update),
       });
+      failpoint(`${item.stage}.after-commit`);
       if (work.fenced) {
         this.logger.warn(`${item.stage} attempt ${attemptId} was fenced (taken over or cancelled): its result is discarded`);
         return;

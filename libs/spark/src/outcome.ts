@@ -6,6 +6,8 @@ export interface JobOutcome {
   result?: string;
   stderrTail: string[];
   stoppedBy?: 'timeout' | 'aborted';
+  /** a signal from outside (the OOM killer, an operator) ended the job */
+  killedBy?: string;
 }
 
 interface JobErrorReport {
@@ -18,6 +20,9 @@ interface JobErrorReport {
 export function jobFailure(outcome: JobOutcome, script: string): DataopsError | undefined {
   if (outcome.stoppedBy === 'timeout') return new TransientError(`Spark job ${script} exceeded its timeout and was stopped`);
   if (outcome.stoppedBy === 'aborted') return new TransientError(`Spark job ${script} was stopped because the service is shutting down`);
+  if (outcome.killedBy && !outcome.result) {
+    return new TransientError(`Spark job ${script} was killed by ${outcome.killedBy} (out of memory, or an operator?); its output was not committed and a retry starts it again`);
+  }
   const report = readReport(outcome.result);
   if (report?.message) {
     const ErrorType = report.errorClass === 'transient' ? TransientError : TerminalError;

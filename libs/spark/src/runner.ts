@@ -93,9 +93,9 @@ export class SparkRunner {
     const onAbort = () => stop('aborted');
     job.signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      const { exitCode } = await child;
+      const { exitCode, signal } = await child;
       const result = await readFile(files.result, 'utf8').catch(() => undefined);
-      return { exitCode: exitCode ?? -1, result, stderrTail, stoppedBy: stop.reason() };
+      return { exitCode: exitCode ?? -1, result, stderrTail, stoppedBy: stop.reason(), killedBy: signal ?? undefined };
     } finally {
       if (timer) clearTimeout(timer);
       job.signal?.removeEventListener('abort', onAbort);
