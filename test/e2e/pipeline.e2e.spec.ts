@@ -92,7 +92,7 @@ describe('the four services over real Kafka', () => {
     }
     throw new Error(`no replica claimed ${stage} of ${runId}`);
   };
-  const waitForRun = async (runId: string, until: (run: RunSummary) => boolean = (r) => ['succeeded', 'failed', 'skipped'].includes(r.status)) => {
+  const waitForRun = async (runId: string, until: (run: RunSummary) => boolean = (r) => ['succeeded', 'failed', 'skipped', 'cancelled'].includes(r.status)) => {
     for (let i = 0; i < 600; i += 1) {
       const response = await fetch(`${services.url('scheduler')}/runs/${runId}`);
       if (response.ok) {

@@ -25,7 +25,8 @@ export async function followRun(
     });
     if (!details) await options.onNotRecorded?.(Date.now() - start);
     if (details) {
-      const fingerprint = JSON.stringify(details.run);
+      // live progress (stored by the stage's heartbeats) counts as a change too
+      const fingerprint = JSON.stringify([details.run, details.attempts.map((attempt) => attempt.progress)]);
       if (fingerprint !== previous) {
         previous = fingerprint;
         onChange(details);

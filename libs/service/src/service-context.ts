@@ -45,7 +45,13 @@ export function createServiceContext(name: string): ServiceContext {
   const brokers = env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',') : loaded.config.kafka.brokers;
   const kafka = createKafka({ brokers, clientId: `dataops-${name}` }, logger);
   const publisher = new EventPublisher(kafka);
-  const control = controlPool(loaded);
+  let control: Pool;
+  try {
+    control = controlPool(loaded);
+  } catch (error) {
+    logger.error(`cannot start: ${(error as Error).message}`);
+    process.exit(2);
+  }
   return {
     name,
     env,

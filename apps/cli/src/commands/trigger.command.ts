@@ -79,8 +79,9 @@ async function waitFor(runId: string, pipeline: string, options: TriggerOptions,
   const summary = await followRun(
     client,
     runId,
-    ({ run, decisions }) => {
+    ({ run, decisions, attempts }) => {
       for (const decision of decisions) note(seen, `decision ${decision.decision}: ${decision.reason}`, say);
+      for (const line of progressLines(attempts, run.attempt ?? 1)) note(seen, line, say);
       for (const [stage, state] of Object.entries(run.stages)) {
         note(seen, `${stage}: ${state?.status}`, say);
         const details = state as { tables?: { table: string; rows: number }[]; models?: { name: string; rows: number }[]; targets?: { name: string; rows: number }[] };
@@ -125,4 +126,17 @@ function note(seen: Set<string>, text: string, say: (text: string) => void): voi
   if (seen.has(text)) return;
   seen.add(text);
   say(text);
+}
+
+/** `  ingest orders: 12000 of ~50000 rows (reading)` for each subject a running stage reports. */
+function progressLines(attempts: Record<string, unknown>[], attempt: number): string[] {
+  const lines: string[] = [];
+  for (const row of attempts as { stage?: string; attempt?: number; workStatus?: string; progress?: Record<string, { rows?: number; estimatedRows?: number; phase?: string }> | null }[]) {
+    if (row.attempt !== attempt || row.workStatus !== 'running') continue;
+    for (const [subject, figures] of Object.entries(row.progress ?? {})) {
+      if (figures.phase === 'done' || !figures.rows) continue;
+      lines.push(`  ${row.stage} ${subject}: ${figures.rows} rows${figures.estimatedRows ? ` of ~${figures.estimatedRows}` : ''} (${figures.phase ?? 'running'})`);
+    }
+  }
+  return lines;
 }
