@@ -6,7 +6,12 @@ export function printSummary(summary: RunSummary, print: (line: string) => void,
   const line = (text = '') => print(text);
   line(`run ${summary.runId} (${summary.pipeline}): ${summary.status.toUpperCase()}`);
   if (summary.startedAt && summary.finishedAt) line(`  ${summary.startedAt} -> ${summary.finishedAt} (${((Date.parse(summary.finishedAt) - Date.parse(summary.startedAt)) / 1000).toFixed(1)} s)`);
-  if (summary.error) line(`  failed in ${summary.error.stage}${summary.error.subject ? ` (${summary.error.subject})` : ''}: ${summary.error.message}`);
+  if (summary.error) line(`  ${summary.status} in ${summary.error.stage}${summary.error.subject ? ` (${summary.error.subject})` : ''}: ${summary.error.message}`);
+  const durations = (['ingest', 'transform', 'export'] as const)
+    .map((stage) => [stage, summary.stages[stage]] as const)
+    .filter(([, state]) => state?.startedAt && state.finishedAt)
+    .map(([stage, state]) => `${stage} ${((Date.parse(state!.finishedAt!) - Date.parse(state!.startedAt!)) / 1000).toFixed(1)} s`);
+  if (durations.length > 0) line(`  stages: ${durations.join(', ')}`);
   const ingest = summary.stages.ingest;
   if (ingest?.tables.length) {
     line(`\nlake${loaded ? ` (${loaded.config.storage.lake})` : ''}:`);
