@@ -65,11 +65,11 @@ describe('the four services over real Kafka', () => {
 
   const dataops = async (...args: string[]) => {
     try {
-      const { stdout } = await run(process.execPath, [join(repoRoot, 'bin', 'dataops'), ...args, '-c', configFile], {
+      const { stdout, stderr } = await run(process.execPath, [join(repoRoot, 'bin', 'dataops'), ...args, '-c', configFile], {
         env: { ...process.env, DATAOPS_API: services.url('scheduler') },
         maxBuffer: 32 * 1024 * 1024,
       });
-      return { code: 0, stdout };
+      return { code: 0, stdout, stderr };
     } catch (error) {
       const failed = error as { code: number; stdout: string; stderr: string };
       return { code: failed.code, stdout: failed.stdout, stderr: failed.stderr };
@@ -192,6 +192,14 @@ describe('the four services over real Kafka', () => {
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout) as RunSummary;
     expect(summary.stages.transform!.models.map((m) => [m.name, m.rows])).toEqual(first.stages.transform!.models.map((m) => [m.name, m.rows]));
+    // one progress line per table, model and target: never twice
+    for (const [stage, names] of [
+      ['ingest', summary.stages.ingest!.tables.map((t) => t.table)],
+      ['transform', summary.stages.transform!.models.map((m) => m.name)],
+      ['export', summary.stages.export!.targets.map((t) => t.name)],
+    ] as const) {
+      for (const name of names) expect(result.stderr.split('\n').filter((line) => line.trim().startsWith(`${stage} ${name}:`))).toHaveLength(1);
+    }
     const after = await pg.query(`SELECT * FROM public.${pgDaily} ORDER BY order_date, region_id`);
     expect(after.rows).toEqual(before.rows);
   });
@@ -237,6 +245,13 @@ describe('the four services over real Kafka', () => {
     const { decisions } = await api<{ decisions: { decision: string; reason: string }[] }>(`/runs/${overlapping.runId}`);
     expect(decisions).toEqual([expect.objectContaining({ decision: 'skip', reason: expect.stringMatching(/1 run\(s\) of the pipeline active .*skipped by the overlap policy/) })]);
     expect((await waitForRun(active.runId)).status).toBe('succeeded');
+  });
+
+  it('lets any command be piped into head: no EPIPE error when the reader goes away', async () => {
+    // 20000 lines: far more than a pipe holds, so the writer is still writing when head exits
+    const piped = await run('bash', ['-o', 'pipefail', '-c', `node ${join(repoRoot, 'bin', 'dataops')} schedule ${pipeline} --next 20000 -c ${configFile} | head -1`]);
+    expect(piped.stdout.split('\n').filter(Boolean)).toHaveLength(1);
+    expect(piped.stderr).toBe('');
   });
 
   it('refuses a mutating API call without the bearer token, and nothing happens', async () => {
