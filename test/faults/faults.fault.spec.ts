@@ -16,6 +16,8 @@ import { createTestDatabase, dataopsHome, pgPassword, pgPort, repoRoot, secrets,
  * tables, SFTP files and manifests) with a clean run's by row counts and checksums.
  * `npm run test:faults` runs every case; CI runs the cases marked `short` (DATAOPS_FAULTS=short).
  */
+// a case is a whole pipeline run plus its recovery: minutes, more on a busy machine
+jest.setTimeout(1_200_000);
 const run = promisify(execFile);
 const FULL = process.env.DATAOPS_FAULTS !== 'short';
 const id = randomBytes(3).toString('hex');
@@ -86,7 +88,7 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
     const response = await fetch(`${services.url('scheduler')}/runs/${runId}`).catch(() => undefined);
     return response?.ok ? ((await response.json()) as Details) : undefined;
   };
-  const waitUntil = async (runId: string, what: string, until: (d: Details) => boolean, seconds = 480): Promise<Details> => {
+  const waitUntil = async (runId: string, what: string, until: (d: Details) => boolean, seconds = 900): Promise<Details> => {
     for (let i = 0; i < seconds * 4; i += 1) {
       const found = await details(runId);
       if (found && until(found)) return found;
