@@ -4,6 +4,7 @@
 //   *.e2e.spec.ts  end-to-end tests: the four services as processes over real Kafka
 //   *.fault.spec.ts the fault suite (npm run test:faults; CI runs its short form)
 //   *.soak.spec.ts  the soak (npm run test:soak): scheduled runs for a while, memory sampled
+//   *.scaleout.spec.ts against HDFS, a Spark cluster, a Kafka cluster (npm run test:scaleout)
 // Type-checking is `npm run typecheck`'s job; jest only transpiles (tsconfig.jest.json).
 const common = {
   testEnvironment: 'node',
@@ -14,10 +15,11 @@ const common = {
 const slow = { setupFilesAfterEnv: ['<rootDir>/test/setup/slow-timeout.ts'] };
 module.exports = {
   projects: [
-    { ...common, displayName: 'unit', testRegex: '(?<!\\.int|\\.e2e|\\.fault|\\.soak)\\.spec\\.ts$' },
+    { ...common, displayName: 'unit', testRegex: '(?<!\\.int|\\.e2e|\\.fault|\\.soak|\\.scaleout)\\.spec\\.ts$' },
     { ...common, ...slow, displayName: 'integration', testRegex: '\\.int\\.spec\\.ts$' },
     { ...common, ...slow, displayName: 'e2e', testRegex: '\\.e2e\\.spec\\.ts$' },
     { ...common, ...slow, displayName: 'faults', testRegex: '\\.fault\\.spec\\.ts$' },
     { ...common, ...slow, displayName: 'soak', testRegex: '\\.soak\\.spec\\.ts$' },
+    { ...common, ...slow, displayName: 'scaleout', testRegex: '\\.scaleout\\.spec\\.ts$' },
   ],
 };

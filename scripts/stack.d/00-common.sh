@@ -120,10 +120,9 @@ write_env() {
     echo "export PYSPARK_PYTHON=$VENV/bin/python"
     echo "export DATAOPS_JDBC_JARS=$jars"
     echo "export DATAOPS_KAFKA_JARS=$JARS/kafka"
-    if [ "$with_hdfs" = yes ]; then
-      echo "export DATAOPS_HDFS_URI=hdfs://127.0.0.1:$HDFS_PORT"
-      echo "export DATAOPS_WEBHDFS=http://127.0.0.1:$HDFS_HTTP_PORT"
-    fi
+    if [ "$with_hdfs" = yes ]; then hdfs_env_lines; fi
+    if [ "${2:-no}" = yes ]; then spark_cluster_env_lines; fi
+    if [ "${3:-no}" = yes ]; then kafka_cluster_env_lines; fi
   } > "$ENV_FILE"
 }
 
