@@ -7,42 +7,18 @@ import { Client } from 'pg';
 import { makeEnvelope, Topics, type RunSummary } from '@dataops/contracts';
 import { createKafka, EventPublisher } from '@dataops/messaging';
 import { adminConnection, createTestDatabase, pgPassword, pgPort, repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
+import { samplePipelineYaml } from '../support/sample-pipeline';
 import { ServiceProcesses } from '../support/services';
 
 const run = promisify(execFile);
 const id = randomBytes(3).toString('hex');
 const pipeline = `e2e_${id}`;
-const pgDaily = `e2e_${id}_daily`;
-const pgFacts = `e2e_${id}_facts`;
+const pgDaily = `${pipeline}_daily`;
+const pgFacts = `${pipeline}_facts`;
 const other = `${pipeline}_other`;
 const token = () => readFileSync(join(secrets, 'api-token'), 'utf8').trim();
 const post = (body = '{}') => ({ method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token()}` }, body });
 
-const pipelineYaml = (root: string) => `schedule:
-  cron: "0 3 * * *"
-  timezone: UTC
-  overlap: skip
-source:
-  connection: src
-  maxConnections: 4
-  defaults: { mode: full, slices: 2 }
-  overrides:
-    orders: { mode: lastmodified, checkColumn: updated_at, mergeKey: [id], lookback: 10m }
-    order_items: { mode: append, checkColumn: order_item_id }
-transform:
-  models: ${join(root, 'models')}
-  config:
-    daily_sales_by_region: { materialized: incremental, strategy: overwrite_partitions, partitionBy: [order_date] }
-    order_facts: { materialized: incremental, strategy: merge, uniqueKey: [order_item_id] }
-  checks:
-    - { type: unique, model: orders_clean, columns: [order_id] }
-    - { type: relationships, model: order_facts, column: order_id, to: orders_clean, field: order_id }
-export:
-  - { type: jdbc, connection: bi_pg, model: daily_sales_by_region, table: public.${pgDaily}, mode: replace }
-  - { type: jdbc, connection: bi_pg, model: order_facts, table: public.${pgFacts}, mode: upsert, key: [order_item_id] }
-  - { type: jdbc, connection: bi_mysql, model: daily_sales_by_region, mode: replace }
-  - { type: sftp, connection: sftp, model: daily_sales_by_region, remoteDir: upload/${pipeline}, format: csv, gzip: true }
-`;
 
 /** A second, small pipeline over the same source (its own lake folder): runs alongside the first. */
 const otherYaml = `  ${other}:
@@ -109,7 +85,7 @@ describe('the four services over real Kafka', () => {
     biDatabase = await createTestDatabase('dataops_test_bi');
     await run('python3', [join(repoRoot, 'scripts/sample/retail_data.py'), 'load', '--scale', '0.01', '--database', database.name]);
     cpSync(join(repoRoot, 'examples/retail/models'), join(root, 'models'), { recursive: true });
-    configFile = writeTestConfig({ root, sourceDatabase: database.name, biMysqlDatabase: biDatabase.name, pipeline, pipelineYaml: pipelineYaml(root) });
+    configFile = writeTestConfig({ root, sourceDatabase: database.name, biMysqlDatabase: biDatabase.name, pipeline, pipelineYaml: samplePipelineYaml(root, pipeline, { overlap: 'skip' }) });
     writeFileSync(configFile, `${readFileSync(configFile, 'utf8')}${otherYaml}`);
     const base = 18_000 + Math.floor(Math.random() * 400) * 20;
     // two replicas of every service, consumer groups no one has used before (a new deployment)

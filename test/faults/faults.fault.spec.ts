@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { makeEnvelope, Topics, type Envelope, type RunSummary } from '@dataops/contracts';
 import { createKafka } from '@dataops/messaging';
 import { differences, jobProcessesOf, snapshotOutputs, type OutputLocations, type Outputs } from '../support/outputs';
+import { samplePipelineYaml } from '../support/sample-pipeline';
 import { ServiceProcesses, type Instance, type ServiceName } from '../support/services';
 import { createTestDatabase, dataopsHome, pgPassword, pgPort, repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
 
@@ -27,27 +28,6 @@ const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const token = () => readFileSync(join(secrets, 'api-token'), 'utf8').trim();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-const pipelineYaml = `schedule: { cron: "0 3 * * *", timezone: UTC, overlap: queue }
-source:
-  connection: src
-  maxConnections: 4
-  defaults: { mode: full, slices: 2 }
-  overrides:
-    orders: { mode: lastmodified, checkColumn: updated_at, mergeKey: [id], lookback: 10m }
-    order_items: { mode: append, checkColumn: order_item_id }
-transform:
-  models: ${join(root, 'models')}
-  config:
-    daily_sales_by_region: { materialized: incremental, strategy: overwrite_partitions, partitionBy: [order_date] }
-    order_facts: { materialized: incremental, strategy: merge, uniqueKey: [order_item_id] }
-  checks:
-    - { type: unique, model: orders_clean, columns: [order_id] }
-export:
-  - { type: jdbc, connection: bi_pg, model: daily_sales_by_region, table: public.${pipeline}_daily, mode: replace }
-  - { type: jdbc, connection: bi_pg, model: order_facts, table: public.${pipeline}_facts, mode: upsert, key: [order_item_id] }
-  - { type: jdbc, connection: bi_mysql, model: daily_sales_by_region, mode: replace }
-  - { type: sftp, connection: sftp, model: daily_sales_by_region, remoteDir: upload/${pipeline}, format: csv, gzip: true }
-`;
 
 interface Details {
   run: RunSummary;
@@ -262,7 +242,7 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
     const bi = await createTestDatabase('dataops_test_faultsbi');
     await run('python3', [join(repoRoot, 'scripts/sample/retail_data.py'), 'load', '--scale', '0.01', '--database', database.name]);
     cpSync(join(repoRoot, 'examples/retail/models'), join(root, 'models'), { recursive: true });
-    const configFile = writeTestConfig({ root, sourceDatabase: database.name, biMysqlDatabase: bi.name, pipeline, pipelineYaml });
+    const configFile = writeTestConfig({ root, sourceDatabase: database.name, biMysqlDatabase: bi.name, pipeline, pipelineYaml: samplePipelineYaml(root, pipeline, { overlap: 'queue' }) });
     const base = 19_000 + Math.floor(Math.random() * 300) * 20;
     services = new ServiceProcesses(
       { DATAOPS_CONFIG: configFile, DATAOPS_GROUP_PREFIX: `faults-${id}-`, DATAOPS_SCHEDULER_TICK_MS: '3600000', DATAOPS_LEASE_MS: '8000', LOG_LEVEL: 'info' },
