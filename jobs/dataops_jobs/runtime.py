@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+import threading
 import traceback
 from typing import Any, Callable, Dict, Optional
 
@@ -36,8 +37,15 @@ def quote_identifier(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+_stdout_lock = threading.Lock()
+
+
 def progress(**fields: Any) -> None:
-    print(PROGRESS_PREFIX + json.dumps(fields, default=str), flush=True)
+    """One progress line; tables are read in threads, so each line is written whole, under a lock."""
+    line = PROGRESS_PREFIX + json.dumps(fields, default=str) + "\n"
+    with _stdout_lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
 
 
 def _write_json(path: str, value: Dict[str, Any]) -> None:
