@@ -2,7 +2,7 @@ import type { Connection, JdbcExportTarget, LoadedConfig } from '@dataops/config
 import { resolveDatabaseCredentials } from '@dataops/config';
 import type { ModelResult, TargetResult } from '@dataops/contracts';
 import { TerminalError } from '@dataops/errors';
-import { stagingName, type JdbcTargetRepository } from './jdbc-target';
+import { stagingName, stagingPrefix, type JdbcTargetRepository } from './jdbc-target';
 import { MysqlTarget } from './mysql-target';
 import { PostgresTarget } from './postgres-target';
 import { compatible } from './sql-types';
@@ -51,6 +51,7 @@ export async function prepareJdbcExport(
       }
     }
   }
+  await repository.dropStaleStaging(table, stagingPrefix(table, runId), prepared.staging);
   await repository.createStaging(table, prepared.staging);
   return prepared;
 }

@@ -35,16 +35,26 @@ export interface JdbcTargetRepository {
   stagedRows(staging: string): Promise<number>;
   switchIn(request: SwitchRequest): Promise<number>;
   dropStaging(staging: string): Promise<void>;
+  /** drops the staging tables earlier attempts of the run left (a killed service), all but `keep` */
+  dropStaleStaging(table: string, prefix: string, keep: string): Promise<void>;
   close(): Promise<void>;
 }
 
 export const RUNS_TABLE = 'dataops_export_runs';
 
-/** The staging table's name: next to the target, unique per run, short enough for MySQL's 64. */
+const shortHash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
+
+/** What the staging tables of one run and target share: `_dataops_stage_<table>_<run hash>` (unqualified). */
+export function stagingPrefix(table: string, runId: string): string {
+  return `_dataops_stage_${table.split('.').at(-1)!.slice(0, 30)}_${shortHash(runId, 8)}`;
+}
+
+/**
+ * The staging table's name: next to the target, one per attempt of a run (a stale attempt still
+ * loading can never fill the table a newer one switches in), short enough for MySQL's 64.
+ */
 export function stagingName(table: string, runId: string, attemptId = ''): string {
-  // per attempt: a stale attempt still loading can never fill the table a newer one switches in
-  const hash = createHash('sha256').update(`${runId}\u0000${attemptId}`).digest('hex').slice(0, 10);
   const parts = table.split('.');
-  const name = `_dataops_stage_${parts.at(-1)!.slice(0, 30)}_${hash}`;
+  const name = `${stagingPrefix(table, runId)}_${shortHash(attemptId, 4)}`;
   return parts.length > 1 ? `${parts.slice(0, -1).join('.')}.${name}` : name;
 }

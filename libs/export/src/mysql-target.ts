@@ -45,6 +45,15 @@ export class MysqlTarget implements JdbcTargetRepository {
     await this.query(`CREATE TABLE ${quote(staging)} LIKE ${quote(table)}`);
   }
 
+  async dropStaleStaging(_table: string, prefix: string, keep: string): Promise<void> {
+    const rows = await this.query('SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = ? AND LEFT(TABLE_NAME, ?) = ?', [
+      this.connection.database,
+      prefix.length,
+      prefix,
+    ]);
+    for (const row of rows as unknown as { name: string }[]) if (row.name !== keep) await this.query(`DROP TABLE IF EXISTS ${quote(row.name)}`);
+  }
+
   async stagedRows(staging: string): Promise<number> {
     return Number((await this.query(`SELECT COUNT(*) AS n FROM ${quote(staging)}`))[0].n);
   }

@@ -49,6 +49,13 @@ export class PostgresTarget implements JdbcTargetRepository {
     await this.query(`CREATE TABLE ${qualified(staging)} (LIKE ${qualified(table)} INCLUDING DEFAULTS)`);
   }
 
+  async dropStaleStaging(table: string, prefix: string, keep: string): Promise<void> {
+    const [schema] = split(table);
+    const rows = await this.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND left(table_name, $2) = $3', [schema, prefix.length, prefix]);
+    const kept = split(keep)[1];
+    for (const row of rows.rows as { name: string }[]) if (row.name !== kept) await this.query(`DROP TABLE IF EXISTS ${qualified(`${schema}.${row.name}`)}`);
+  }
+
   async stagedRows(staging: string): Promise<number> {
     return Number((await this.query(`SELECT count(*) AS n FROM ${qualified(staging)}`)).rows[0].n);
   }
