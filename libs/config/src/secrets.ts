@@ -1,5 +1,5 @@
 import { dirname } from 'node:path';
-import type { DatabaseCredentials, SftpCredentials } from './schema';
+import type { DatabaseCredentials, DataopsConfig, SftpCredentials } from './schema';
 import { absolute, CredentialsError, readPrivateBytes, readPrivateFile } from './private-file';
 import { readOptionsFile } from './options-file';
 
@@ -120,4 +120,29 @@ export function credentialFiles(credentials: DatabaseCredentials | SftpCredentia
   if ('privateKeyFile' in credentials) files.push({ field: 'credentials.privateKeyFile', file: credentials.privateKeyFile });
   if ('passphraseFile' in credentials && credentials.passphraseFile) files.push({ field: 'credentials.passphraseFile', file: credentials.passphraseFile });
   return files;
+}
+
+/**
+ * Every secret the configuration points at (passwords, passphrases, the API token), for the log
+ * masker: one that reaches a message (a driver's error text) is replaced before it is written.
+ * A credential that cannot be read is left out here; using it reports the problem.
+ */
+export function configuredSecrets(config: DataopsConfig, configDir: string): string[] {
+  const secrets: (string | undefined)[] = [];
+  const attempt = (read: () => string | undefined) => {
+    try {
+      secrets.push(read());
+    } catch {
+      // reported where the credential is used
+    }
+  };
+  for (const connection of Object.values(config.connections)) {
+    if (connection.type === 'sftp') {
+      attempt(() => resolveSftpCredentials(connection, configDir).password);
+      attempt(() => resolveSftpCredentials(connection, configDir).passphrase);
+    } else attempt(() => resolveDatabaseCredentials(connection, configDir).password);
+  }
+  const tokenFile = config.api?.tokenFile;
+  if (tokenFile) attempt(() => readPrivateFile(absolute(tokenFile, configDir), 'api.tokenFile').trim());
+  return secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
 }

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
 import pino from 'pino';
+import { redact } from '@dataops/config';
 import type { StageLogger } from '@dataops/stage';
 
 export interface RunContext {
@@ -21,7 +22,7 @@ export interface JsonLogger extends StageLogger {
 }
 
 /** JSON lines on stdout: {level, time, service, msg, runId, pipeline, stage, …}. */
-export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', secrets: string[] = []): JsonLogger {
+export function createLogger(service: string, level = process.env.LOG_LEVEL ?? 'info', secrets: string[] = [], destination?: pino.DestinationStream): JsonLogger {
   const base = pino({
     level,
     base: { service },
@@ -31,17 +32,17 @@ export function createLogger(service: string, level = process.env.LOG_LEVEL ?? '
     hooks: {
       // a secret that reached a message (a driver's error text, say) is masked before it is written
       logMethod(args, method) {
-        method.apply(this, args.map((arg) => (typeof arg === 'string' ? mask(arg, secrets) : arg)) as Parameters<typeof method>);
+        method.apply(this, args.map((arg) => (typeof arg === 'string' ? redact(arg, secrets) : arg)) as Parameters<typeof method>);
       },
     },
-  });
-  const at = (kind: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) => base[kind](fields ?? {}, message);
+  }, destination ?? pino.destination(1));
+  // field values are masked too: errors are logged as { error: message }
+  const masked = (fields?: Record<string, unknown>) =>
+    Object.fromEntries(Object.entries(fields ?? {}).map(([key, value]) => [key, typeof value === 'string' ? redact(value, secrets) : value]));
+  const at = (kind: 'debug' | 'info' | 'warn' | 'error') => (message: string, fields?: Record<string, unknown>) => base[kind](masked(fields), message);
   return { pino: base, debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }
 
-function mask(text: string, secrets: string[]): string {
-  return secrets.filter((secret) => secret.length >= 4).reduce((result, secret) => result.split(secret).join('***'), text);
-}
 
 /** Nest's own log lines, as JSON through the same logger. */
 export class NestJsonLogger implements LoggerService {

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
-import { ConfigError, loadConfig, type LoadedConfig } from '@dataops/config';
+import { ConfigError, configuredSecrets, loadConfig, type LoadedConfig } from '@dataops/config';
 import { controlPool, OutboxRelay } from '@dataops/ledger';
 import { consumerLag, createKafka, EventConsumer, EventPublisher, pingKafka, type Subscription } from '@dataops/messaging';
 import { createLogger, Metrics, type JsonLogger, type ReadinessProbe } from '@dataops/observability';
@@ -31,17 +31,19 @@ export interface ServiceContext {
 
 export function createServiceContext(name: string): ServiceContext {
   const env = readServiceEnv();
-  const logger = createLogger(`dataops-${name}`, env.LOG_LEVEL);
   let loaded: LoadedConfig;
   try {
     loaded = loadConfig(env.DATAOPS_CONFIG);
   } catch (error) {
     if (error instanceof ConfigError) {
-      for (const line of error.message.split('\n')) logger.error(line);
+      const boot = createLogger(`dataops-${name}`, env.LOG_LEVEL);
+      for (const line of error.message.split('\n')) boot.error(line);
       process.exit(2);
     }
     throw error;
   }
+  // every credential the config points at is masked in every line this service logs
+  const logger = createLogger(`dataops-${name}`, env.LOG_LEVEL, configuredSecrets(loaded.config, loaded.dir));
   const brokers = env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',') : loaded.config.kafka.brokers;
   const kafka = createKafka({ brokers, clientId: `dataops-${name}` }, logger);
   const publisher = new EventPublisher(kafka);
