@@ -35,14 +35,9 @@ export function registerRun(program: Command, context: CliContext): void {
             pipeline,
             request: { trigger: 'cli', logicalDate: options.date, fullRefresh: options.fullRefresh ?? false, tables: options.tables?.split(','), attempt: 1 },
           },
+          // the stages' own info lines say it all: each stage's start and end, one line per table, model and target
           terminalLogger(out, options.verbose ?? false),
-          {
-            onEvent: (event) => out(`  ${event.type.replace('dataops.', '')}`),
-            onProgress: (_pipeline, progress) => {
-              // one line per table, model and target: its final figures, once
-              if (progress.done && progress.subject) out(`    ${progress.stage} ${progress.subject}: ${progress.rows ?? 0} rows`);
-            },
-          },
+          {},
           controller.signal,
         );
         if (options.json) context.print(JSON.stringify(summary, null, 2));
