@@ -134,3 +134,24 @@ maven_copy() {
   (cd "$pom_dir" && mvn -q -B -Dstyle.color=never dependency:copy-dependencies -DoutputDirectory="$target") || die 1 "Maven could not fetch $(basename "$pom_dir") jars"
   touch "$target/.complete"
 }
+
+# Java 17 closes the JDK internals Hadoop (HDFS, Sqoop) reaches by reflection: the list Spark itself passes
+# (org.apache.spark.launcher.JavaModuleOptions in pyspark 4.3.0).
+JAVA17_OPENS=(
+  -XX:+IgnoreUnrecognizedVMOptions
+  --add-opens=java.base/java.lang=ALL-UNNAMED
+  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED
+  --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
+  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED
+  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
+)

@@ -14,26 +14,6 @@ HDFS_DATANODES=${DATAOPS_HDFS_DATANODES:-2}
 HDFS_DIR=$STACK/hdfs
 HDFS_PIDFILE=$RUN/hdfs.pid
 
-# Java 17 closes the JDK internals Hadoop reaches by reflection: the list Spark itself passes
-# (org.apache.spark.launcher.JavaModuleOptions in pyspark 4.3.0).
-HDFS_JAVA_OPTS=(
-  -XX:+IgnoreUnrecognizedVMOptions
-  --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
-  --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED
-  --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-  --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED
-  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
-)
 
 hdfs_live_datanodes() {
   curl -fsS "http://127.0.0.1:$HDFS_HTTP_PORT/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState" 2>/dev/null \
@@ -61,7 +41,7 @@ start_hdfs() {
   fi
   rm -f "$HDFS_DIR/details.json"
   # setsid: its own session, so a Ctrl-C on the caller does not reach it
-  setsid nohup "$JAVA_HOME/bin/java" -Xmx1g -XX:+UseG1GC "${HDFS_JAVA_OPTS[@]}" \
+  setsid nohup "$JAVA_HOME/bin/java" -Xmx1g -XX:+UseG1GC "${JAVA17_OPENS[@]}" \
     -Dlog4j.configuration="file:$POMS/hdfs/log4j.properties" -Dhdfs.log.file="$LOGS/hdfs.log" \
     -Dtest.build.data="$HDFS_DIR/data" -Djava.io.tmpdir="$HDFS_DIR/tmp" \
     -cp "$JARS/hdfs/*" org.apache.hadoop.test.MiniDFSClusterManager \

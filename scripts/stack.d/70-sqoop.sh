@@ -5,24 +5,9 @@
 
 SQOOP_VERSION=1.4.7
 
-# Java 17 closes the JDK internals that Hadoop reaches by reflection. None of these turned out to be
-# needed for import (Parquet, text), incremental append or export here (docs/sqoop.md); they guard
-# the paths not exercised (Kerberos, native IO).
-SQOOP_ADD_OPENS=(
-  --add-opens=java.base/java.lang=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
-  --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED
-  --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED
-  --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-  --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
-)
+# The wrapper passes JAVA17_OPENS (00-common.sh). None of them turned out to be needed for import
+# (Parquet, text), incremental append or export here (docs/sqoop.md); they guard the paths not
+# exercised (Kerberos, native IO).
 
 ensure_sqoop() {
   local home=$DATAOPS_HOME/sqoop src=$POMS/sqoop
@@ -34,7 +19,7 @@ ensure_sqoop() {
   sed "s|@SQOOP_HOME@|$home|g" "$src/core-site.xml" > "$home/conf/core-site.xml"
   cp "$src/log4j.properties" "$home/conf/log4j.properties"
   sed -e "s|@SQOOP_HOME@|$home|g" -e "s|@SQOOP_JARS@|$JARS/sqoop|g" -e "s|@JDBC_JARS@|$JARS/jdbc|g" \
-      -e "s|@JAVA_HOME@|$JAVA_HOME|g" -e "s|@ADD_OPENS@|${SQOOP_ADD_OPENS[*]}|g" \
+      -e "s|@JAVA_HOME@|$JAVA_HOME|g" -e "s|@ADD_OPENS@|${JAVA17_OPENS[*]}|g" \
       "$src/sqoop.in" > "$home/bin/sqoop.tmp"
   chmod 755 "$home/bin/sqoop.tmp"
   mv -f "$home/bin/sqoop.tmp" "$home/bin/sqoop"
