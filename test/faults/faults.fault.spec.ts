@@ -56,7 +56,17 @@ interface FaultCase {
 
 describe('fault suite: every fault recovers to the outputs of a clean run', () => {
   let services: ServiceProcesses;
-  let pg: Client;
+  /** a new connection per snapshot: a case may restart PostgreSQL under a long-lived one */
+  const snapshot = async () => {
+    const pg = new Client({ host: '127.0.0.1', port: pgPort, database: 'bi', user: 'dataops', password: pgPassword() });
+    pg.on('error', () => undefined);
+    await pg.connect();
+    try {
+      return await snapshotOutputs(locations, pg);
+    } finally {
+      await pg.end().catch(() => undefined);
+    }
+  };
   let locations: OutputLocations;
   let clean: Outputs;
   const results: CaseResult[] = [];
@@ -250,8 +260,6 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
       root,
     );
     await services.startAll();
-    pg = new Client({ host: '127.0.0.1', port: pgPort, database: 'bi', user: 'dataops', password: pgPassword() });
-    await pg.connect();
     locations = {
       lake: join(root, 'lake'),
       source: 'src',
@@ -264,12 +272,11 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
     };
     const cleanRun = await trigger();
     expect((await finished(cleanRun)).run.status).toBe('succeeded');
-    clean = await snapshotOutputs(locations, pg);
+    clean = await snapshot();
   });
 
   afterAll(async () => {
     await services?.stopAll();
-    await pg?.end();
     const folder = join(dataopsHome, 'test-results');
     mkdirSync(folder, { recursive: true });
     // the report keeps each case's latest result, so cases run separately (-t) add up
@@ -295,7 +302,7 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
     await fault.inject(runId);
     const end = await finished(runId);
     await restartDead();
-    const outputs = await snapshotOutputs(locations, pg);
+    const outputs = await snapshot();
     const result: CaseResult = {
       scenario: fault.scenario,
       injected: fault.injected,
