@@ -29,11 +29,17 @@ min.insync.replicas=1
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 PROPS
-  cat > "$KAFKA_DIR/log4j2.properties" <<'PROPS'
+  write_kafka_log4j "$KAFKA_DIR/log4j2.properties" "$LOGS/kafka.log"
+}
+
+# A broker's log4j2 configuration: everything at info into one file, Kafka's client internals at warn.
+write_kafka_log4j() {
+  local file=$1 log=$2
+  cat > "$file" <<PROPS
 status = warn
 appender.file.type = File
 appender.file.name = file
-appender.file.fileName = ${sys:kafka.logs.dir}/kafka.log
+appender.file.fileName = $log
 appender.file.layout.type = PatternLayout
 appender.file.layout.pattern = [%d] %p %m (%c)%n
 rootLogger.level = info

@@ -48,20 +48,7 @@ unclean.leader.election.enable=false
 group.initial.rebalance.delay.ms=0
 log.retention.hours=168
 PROPS
-  cat > "$dir/log4j2.properties" <<PROPS
-status = warn
-appender.file.type = File
-appender.file.name = file
-appender.file.fileName = $LOGS/kafka-cluster-$n.log
-appender.file.layout.type = PatternLayout
-appender.file.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = info
-rootLogger.appenderRef.file.ref = file
-logger.kafka.name = kafka
-logger.kafka.level = info
-logger.apache.name = org.apache.kafka
-logger.apache.level = warn
-PROPS
+  write_kafka_log4j "$dir/log4j2.properties" "$LOGS/kafka-cluster-$n.log"
 }
 
 # how many brokers node N's metadata lists (0 when it does not answer)
