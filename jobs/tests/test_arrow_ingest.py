@@ -256,7 +256,15 @@ def test_overwrite_leaves_no_stale_files(source, tmp_path):
 
 def test_sql_error_is_terminal_with_the_table_as_subject(source, tmp_path):
     spec = build_spec(source, tmp_path / "lake")
-    broken = dict(spec["tables"][2], table="missing", query="(SELECT `id` FROM `no such table`) AS dataops_read", customSchema="`id` DECIMAL(20,0)", casts={})
+    # its own folder: two tables sharing one would clean each other's staging folders
+    broken = dict(
+        spec["tables"][2],
+        table="missing",
+        dataPath=str(tmp_path / "lake" / "missing"),
+        query="(SELECT `id` FROM `no such table`) AS dataops_read",
+        customSchema="`id` DECIMAL(20,0)",
+        casts={},
+    )
     spec["tables"] = [spec["tables"][2], broken]
     done = run_arrow(tmp_path / "job", spec, source["db"].login)
     assert done["code"] == 1
