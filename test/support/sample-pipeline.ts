@@ -5,12 +5,13 @@ import { join } from 'node:path';
  * copied under `root`): incremental orders and order_items, three models, and the four BI targets
  * (PostgreSQL replace and upsert, MariaDB replace, SFTP CSV), each named after the pipeline.
  */
-export function samplePipelineYaml(root: string, pipeline: string, options: { overlap: 'skip' | 'queue' }): string {
-  return `schedule:
+export function samplePipelineYaml(root: string, pipeline: string, options: { overlap: 'skip' | 'queue'; schedulesYaml?: string }): string {
+  const schedule = options.schedulesYaml ?? `schedule:
   cron: "0 3 * * *"
   timezone: UTC
   overlap: ${options.overlap}
-source:
+`;
+  return `${schedule}source:
   connection: src
   maxConnections: 4
   defaults: { mode: full, slices: 2 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readPrivateFile, type LoadedConfig } from '@dataops/config';
 import { RunsApiClient } from '@dataops/runs-api';
+import { parseStageList, type StageName } from '@dataops/contracts';
 import type { CliContext } from './context';
 import { UsageError } from './exit-codes';
 
@@ -27,4 +28,14 @@ export function requirePipeline(loaded: LoadedConfig, pipeline: string): void {
 
 export function today(): string {
   return new Date().toISOString().slice(0, 10);
+}
+
+/** `--stages ingest` or `--stages transform,export`; undefined (every stage) when not given. */
+export function stagesOption(text: string | undefined): StageName[] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    return parseStageList(text);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
 }

@@ -4,7 +4,7 @@ import type { RunSummary } from '@dataops/contracts';
 /** A run summary for people: where everything landed, with row counts. */
 export function printSummary(summary: RunSummary, print: (line: string) => void, loaded?: LoadedConfig, metricsUrls: string[] = []): void {
   const line = (text = '') => print(text);
-  line(`run ${summary.runId} (${summary.pipeline}): ${summary.status.toUpperCase()}`);
+  line(`run ${summary.runId} (${summary.pipeline}): ${summary.status.toUpperCase()}${summary.covers ? `  [stages: ${summary.covers.join(', ')}]` : ''}`);
   if (summary.startedAt && summary.finishedAt) line(`  ${summary.startedAt} -> ${summary.finishedAt} (${((Date.parse(summary.finishedAt) - Date.parse(summary.startedAt)) / 1000).toFixed(1)} s)`);
   if (summary.error) line(`  ${summary.status} in ${summary.error.stage}${summary.error.subject ? ` (${summary.error.subject})` : ''}: ${summary.error.message}`);
   const durations = (['ingest', 'transform', 'export'] as const)

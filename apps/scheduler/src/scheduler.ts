@@ -1,5 +1,5 @@
-import { allTopics, Topics, type Envelope } from '@dataops/contracts';
-import type { LoadedConfig } from '@dataops/config';
+import { allTopics, stagesOf, Topics, type Envelope, type StageName } from '@dataops/contracts';
+import { schedulesOf, type LoadedConfig } from '@dataops/config';
 import { RunCoordinator, RunLedger, type AdmissionPolicy } from '@dataops/ledger';
 import { retryUntilStopped } from '@dataops/messaging';
 import { withRunContext } from '@dataops/observability';
@@ -21,7 +21,7 @@ export async function runScheduler(): Promise<void> {
   const context = createServiceContext('scheduler');
   const ledger = new RunLedger(context.control, Object.keys(context.loaded.config.pipelines));
   const coordinator = new RunCoordinator(ledger, context.publisher, context.logger, {
-    policyOf: (pipeline) => policyOf(context.loaded, pipeline),
+    policyOf: (pipeline, stages) => policyOf(context.loaded, pipeline, stages),
     onOutbox: () => context.relay.kick(),
     onFinished: (summary) => {
       context.metrics.runs.inc({ pipeline: summary.pipeline, status: summary.status });
@@ -29,14 +29,21 @@ export async function runScheduler(): Promise<void> {
     },
   });
   const schedules = Object.fromEntries(
-    Object.entries(context.loaded.config.pipelines).flatMap(([name, pipeline]) => (pipeline.schedule ? [[name, pipeline.schedule]] : [])),
+    Object.entries(context.loaded.config.pipelines).flatMap(([name, pipeline]) => (schedulesOf(pipeline).length > 0 ? [[name, schedulesOf(pipeline)]] : [])),
   );
-  for (const [pipeline, schedule] of Object.entries(schedules)) context.metrics.schedulePeriod.set({ pipeline }, schedulePeriodSeconds(schedule));
+  for (const [pipeline, list] of Object.entries(schedules)) {
+    // the staleness alert waits for the rarest schedule (a nightly build), not the hourly import
+    context.metrics.schedulePeriod.set({ pipeline }, Math.max(...list.map((schedule) => schedulePeriodSeconds(schedule))));
+  }
   const ticker = new ScheduleTicker(
     schedules,
     ledger,
-    ({ pipeline, fireTime, logicalDate }) =>
-      coordinator.request(pipeline, { trigger: 'schedule', logicalDate, scheduledAt: fireTime.toISOString(), fullRefresh: false }, scheduledRunId(pipeline, fireTime)),
+    ({ pipeline, fireTime, logicalDate, stages }) =>
+      coordinator.request(
+        pipeline,
+        { trigger: 'schedule', logicalDate, scheduledAt: fireTime.toISOString(), fullRefresh: false, stages },
+        scheduledRunId(pipeline, fireTime, stages),
+      ),
     context.logger,
     context.env.DATAOPS_SCHEDULER_TICK_MS * 2,
   );
@@ -102,8 +109,12 @@ function readApiToken(context: ServiceContext): ApiToken {
   }
 }
 
-function policyOf(loaded: LoadedConfig, pipeline: string): AdmissionPolicy | undefined {
+/** The policy of the schedule covering exactly these stages, else of the pipeline's first schedule. */
+function policyOf(loaded: LoadedConfig, pipeline: string, stages?: StageName[]): AdmissionPolicy | undefined {
   const definition = loaded.config.pipelines[pipeline];
   if (!definition) return undefined;
-  return { overlap: definition.schedule?.overlap ?? 'skip', maxConcurrentRuns: definition.schedule?.maxConcurrentRuns ?? 1 };
+  const list = schedulesOf(definition);
+  const wanted = stagesOf({ stages }).join(',');
+  const schedule = list.find((candidate) => stagesOf(candidate).join(',') === wanted) ?? list[0];
+  return { overlap: schedule?.overlap ?? 'skip', maxConcurrentRuns: schedule?.maxConcurrentRuns ?? 1 };
 }

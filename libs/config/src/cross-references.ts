@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Cron } from 'croner';
-import type { Connection, DataopsConfig, PipelineConfig, TableOverride } from './schema';
+import type { Connection, DataopsConfig, PipelineConfig, ScheduleConfig, TableOverride } from './schema';
 import type { Finding } from './connection-checks';
 
 /** The ingest stage reads MySQL's information_schema; the run ledger is written for PostgreSQL. */
@@ -60,18 +60,23 @@ function checkControlIsNotASource(config: DataopsConfig, report: Report): void {
 }
 
 function checkSchedule(at: PropertyKey[], pipeline: PipelineConfig, report: Report): void {
-  const schedule = pipeline.schedule;
-  if (!schedule) return;
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: schedule.timezone });
-  } catch {
-    report([...at, 'schedule', 'timezone'], `unknown time zone "${schedule.timezone}"; use an IANA name such as UTC or Europe/Paris`);
-    return;
-  }
-  try {
-    new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
-  } catch (error) {
-    report([...at, 'schedule', 'cron'], `invalid cron expression "${schedule.cron}" (${(error as Error).message}); expected 5 fields: minute hour day-of-month month day-of-week`);
+  const located: [PropertyKey[], ScheduleConfig][] = pipeline.schedules
+    ? pipeline.schedules.map((schedule, index) => [[...at, 'schedules', index], schedule])
+    : pipeline.schedule
+      ? [[[...at, 'schedule'], pipeline.schedule]]
+      : [];
+  for (const [path, schedule] of located) {
+    try {
+      new Intl.DateTimeFormat('en-US', { timeZone: schedule.timezone });
+    } catch {
+      report([...path, 'timezone'], `unknown time zone "${schedule.timezone}"; use an IANA name such as UTC or Europe/Paris`);
+      continue;
+    }
+    try {
+      new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
+    } catch (error) {
+      report([...path, 'cron'], `invalid cron expression "${schedule.cron}" (${(error as Error).message}); expected 5 fields: minute hour day-of-month month day-of-week`);
+    }
   }
 }
 

@@ -4,3 +4,4 @@ export * from './secrets';
 export * from './loader';
 export { storageLocation } from './resolve-paths';
 export * from './duration';
+export * from './schedules';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { stageSelection } from '@dataops/contracts';
 
 /**
  * The shape of `dataops.yaml`. Every object is strict, so a misspelt key is an error that names
@@ -183,15 +184,24 @@ export const schedule = z.strictObject({
   /** runs missed while the scheduler was down */
   catchup: z.enum(['skip', 'latest', 'all']).default('latest'),
   maxConcurrentRuns: z.number().int().min(1).max(16).default(1),
+  /** the stages each run of this schedule covers, e.g. [ingest] hourly; default: all three */
+  stages: stageSelection.optional(),
 });
 
-export const pipeline = z.strictObject({
-  description: z.string().optional(),
-  schedule: schedule.optional(),
-  source,
-  transform: transform.optional(),
-  export: z.array(exportTarget).default([]),
-});
+export const pipeline = z
+  .strictObject({
+    description: z.string().optional(),
+    schedule: schedule.optional(),
+    /** several schedules, each covering some stages: import every hour, build and send at midnight */
+    schedules: z.array(schedule).min(1).optional(),
+    source,
+    transform: transform.optional(),
+    export: z.array(exportTarget).default([]),
+  })
+  .refine((definition) => !(definition.schedule && definition.schedules), {
+    message: 'set schedule (one) or schedules (several, each with its stages), not both',
+    path: ['schedules'],
+  });
 
 export const storage = z.strictObject({
   /** a local path (relative to the config file) or a URI: file:///…, hdfs://namenode:9000/… */
@@ -210,10 +220,40 @@ export const spark = z.strictObject({
   conf: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
 });
 
-export const kafka = z.strictObject({
-  brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
-  clientId: z.string().min(1).default('dataops'),
+/** TLS to the brokers: the CA that signed their certificates, and a client certificate for mutual TLS. */
+export const kafkaTls = z
+  .strictObject({
+    /** PEM file of the CA certificate(s) the brokers' certificates chain to */
+    caFile: z.string().min(1),
+    /** PEM client certificate, for brokers that require (or request) one; needs keyFile */
+    certFile: z.string().min(1).optional(),
+    /** its private key (PEM, unencrypted), mode 0600 */
+    keyFile: z.string().min(1).optional(),
+    /** verify the brokers' certificates and names; false only for a throwaway test broker */
+    rejectUnauthorized: z.boolean().default(true),
+  })
+  .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
+    message: 'set certFile and keyFile together (a client certificate needs its key)',
+  });
+
+/** SASL login to the brokers; the password comes from a file (mode 0600), never from the YAML. */
+export const kafkaSasl = z.strictObject({
+  mechanism: z.enum(['scram-sha-512', 'scram-sha-256', 'plain']),
+  user: z.string().min(1),
+  passwordFile: z.string().min(1),
 });
+
+export const kafka = z
+  .strictObject({
+    brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
+    clientId: z.string().min(1).default('dataops'),
+    tls: kafkaTls.optional(),
+    sasl: kafkaSasl.optional(),
+  })
+  .refine((settings) => settings.sasl?.mechanism !== 'plain' || settings.tls !== undefined, {
+    message: 'sasl mechanism plain sends the password as it is: set kafka.tls too (or use scram-sha-512)',
+    path: ['sasl', 'mechanism'],
+  });
 
 export const control = z.strictObject({
   /** the run ledger's database: a postgres or mysql connection, never the source */
@@ -257,3 +297,6 @@ export type JdbcExportTarget = z.infer<typeof jdbcExport>;
 export type SftpExportTarget = z.infer<typeof sftpExport>;
 export type ScheduleConfig = z.infer<typeof schedule>;
 export type SparkConfig = z.infer<typeof spark>;
+export type KafkaConfig = z.infer<typeof kafka>;
+export type KafkaTlsConfig = z.infer<typeof kafkaTls>;
+export type KafkaSaslConfig = z.infer<typeof kafkaSasl>;

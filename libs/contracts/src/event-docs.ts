@@ -4,9 +4,9 @@ import { Topics, type Topic } from './topics';
 
 const ROLES: Record<Topic, [producer: string, consumers: string]> = {
   [Topics.runRequested]: ['anyone: scheduler (cron), API, CLI, kcat', 'scheduler'],
-  [Topics.runAdmitted]: ['scheduler', 'ingest'],
+  [Topics.runAdmitted]: ['scheduler', 'ingest (transform, when a run starts at transform)'],
   [Topics.ingestStarted]: ['ingest', 'scheduler'],
-  [Topics.ingestCompleted]: ['ingest', 'transform, scheduler'],
+  [Topics.ingestCompleted]: ['ingest', 'transform (when the run covers it), scheduler'],
   [Topics.ingestFailed]: ['ingest', 'scheduler'],
   [Topics.transformStarted]: ['transform', 'scheduler'],
   [Topics.transformCompleted]: ['transform', 'export, scheduler'],

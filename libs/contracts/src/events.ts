@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { Topics, type Topic } from './topics';
+import { stageNames, Topics, type Topic } from './topics';
 import { checkResult, modelResult, runSummary, stageError, tableResult, targetResult } from './summary';
+import { stageSelection } from './stage-selection';
 
 /**
  * Every message on every topic is one envelope. `type` equals the topic; `version` is the payload
@@ -17,6 +18,8 @@ export const envelope = z.object({
   producer: z.string().min(1),
   /** the run's attempt (1, then 2… after each explicit retry); older producers omit it: 1 */
   attempt: z.number().int().min(1).optional(),
+  /** the stages the run covers, carried from its admission to every stage event; absent: all */
+  stages: z.array(z.enum(stageNames)).min(1).optional(),
   payload: z.unknown(),
 });
 export type Envelope<P = unknown> = Omit<z.infer<typeof envelope>, 'payload'> & { payload: P };
@@ -30,6 +33,8 @@ export const runRequestedV1 = z.object({
   scheduledAt: z.string().datetime({ offset: true }).optional(),
   tables: z.array(z.string()).optional(),
   fullRefresh: z.boolean().default(false),
+  /** the stages to run, in chain order (e.g. [ingest] hourly, [transform, export] nightly); absent: all */
+  stages: stageSelection.optional(),
 });
 
 /** The scheduler admitted the run: ingest starts it. `attempt` grows with each retry. */

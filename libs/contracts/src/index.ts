@@ -3,3 +3,4 @@ export * from './summary';
 export * from './events';
 export * from './make-envelope';
 export * from './event-docs';
+export * from './stage-selection';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TerminalError } from '@dataops/errors';
 import { currentVersion, envelope, payloadSchemas, type Envelope } from './events';
-import type { Topic } from './topics';
+import type { StageName, Topic } from './topics';
 
 export interface EnvelopeIds {
   runId: string;
@@ -9,6 +9,8 @@ export interface EnvelopeIds {
   producer: string;
   /** the run attempt the event belongs to (default 1) */
   attempt?: number;
+  /** the stages the run covers (absent: all) */
+  stages?: StageName[];
 }
 
 export function makeEnvelope<P>(type: Topic, payload: P, ids: EnvelopeIds): Envelope<P> {
@@ -21,6 +23,7 @@ export function makeEnvelope<P>(type: Topic, payload: P, ids: EnvelopeIds): Enve
     occurredAt: new Date().toISOString(),
     producer: ids.producer,
     attempt: ids.attempt ?? 1,
+    ...(ids.stages && ids.stages.length > 0 ? { stages: ids.stages } : {}),
     payload,
   };
 }

@@ -82,6 +82,8 @@ export const runSummary = z.object({
   /** the run's attempt: 1, then one more per explicit retry */
   attempt: z.number().int().min(1).optional(),
   logicalDate: z.string().optional(),
+  /** the stages this run covers (absent: all three); the others show as skipped */
+  covers: z.array(z.enum(['ingest', 'transform', 'export'])).optional(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   stages: z.object({

@@ -1,5 +1,5 @@
 import type { Pool, PoolClient } from 'pg';
-import { makeEnvelope, runSummary, Topics, type Envelope, type RunRequested, type RunSummary } from '@dataops/contracts';
+import { makeEnvelope, runSummary, stagesOverlap, Topics, type Envelope, type RunRequested, type RunSummary, type StageName } from '@dataops/contracts';
 import { decideAdmission, type Admission, type ExistingRun } from './admission';
 import { controlDbError, inTransaction, migrateControlDb } from './control-db';
 import { addToOutbox } from './outbox';
@@ -48,14 +48,15 @@ export class RunLedger {
     return inTransaction(this.pool, async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [request.pipeline]);
       const existing = await this.existingRun(client, request.runId, true);
-      const active = await client.query<{ n: string }>(
-        "SELECT count(*) AS n FROM dataops_runs WHERE pipeline = $1 AND status = 'running' AND run_id <> $2",
+      // runs compete only when they share a stage: the hourly import never skips the nightly build
+      const active = await client.query<{ covers: StageName[] | null }>(
+        "SELECT summary->'covers' AS covers FROM dataops_runs WHERE pipeline = $1 AND status = 'running' AND run_id <> $2",
         [request.pipeline, request.runId],
       );
       const admission = decideAdmission({
         existing: existing?.run,
         trigger: request.trigger,
-        activeRuns: Number(active.rows[0].n),
+        activeRuns: active.rows.filter((row) => stagesOverlap(row.covers ?? undefined, request.stages)).length,
         overlap: policy.overlap,
         maxConcurrentRuns: policy.maxConcurrentRuns,
         releasingQueued,
@@ -169,12 +170,13 @@ export class RunLedger {
     return result.rows.map((row) => ({ pipeline: row.pipeline, running: Number(row.running), oldestSeconds: Number(row.oldest ?? 0) }));
   }
 
-  async oldestQueued(pipeline: string): Promise<RunRequest | undefined> {
+  /** The pipeline's queued runs, oldest first (each may wait on different stages). */
+  async queued(pipeline: string, limit = 20): Promise<RunRequest[]> {
     const result = await this.query<{ request: RunRequest }>(
-      "SELECT request FROM dataops_runs WHERE pipeline = $1 AND status = 'queued' ORDER BY requested_at, run_id LIMIT 1",
-      [pipeline],
+      "SELECT request FROM dataops_runs WHERE pipeline = $1 AND status = 'queued' ORDER BY requested_at, run_id LIMIT $2",
+      [pipeline, limit],
     );
-    return result.rows[0]?.request;
+    return result.rows.map((row) => row.request);
   }
 
   async lastChecked(pipeline: string): Promise<Date | undefined> {
@@ -203,7 +205,7 @@ export class RunLedger {
     if (admission.kind === 'duplicate') return;
     const status = admission.kind === 'admit' ? 'running' : admission.kind === 'queue' ? 'queued' : 'skipped';
     const attempt = admission.kind === 'admit' ? admission.attempt : (previous?.attempt ?? 1);
-    const base = previous && attempt > (previous.attempt ?? 1) ? resetForRetry(previous) : (previous ?? newRunSummary(request.runId, request.pipeline, request.logicalDate));
+    const base = previous && attempt > (previous.attempt ?? 1) ? resetForRetry(previous) : (previous ?? newRunSummary(request.runId, request.pipeline, request.logicalDate, request.stages));
     const summary: RunSummary = { ...base, attempt, status, startedAt: status === 'running' ? (base.startedAt ?? new Date().toISOString()) : null };
     if (status === 'skipped') summary.finishedAt = new Date().toISOString();
     const { runId, pipeline, ...payload } = request;
@@ -215,7 +217,7 @@ export class RunLedger {
       [runId, pipeline, status, request.trigger, request.logicalDate, { ...request, attempt }, summary, summary.startedAt, summary.finishedAt],
     );
     if (admission.kind === 'admit') {
-      await addToOutbox(client, makeEnvelope(Topics.runAdmitted, { ...payload, attempt }, { runId, pipeline, producer: PRODUCER, attempt }));
+      await addToOutbox(client, makeEnvelope(Topics.runAdmitted, { ...payload, attempt }, { runId, pipeline, producer: PRODUCER, attempt, stages: request.stages }));
     }
     if (status === 'skipped') await addToOutbox(client, this.finishedEvent(summary));
   }

@@ -1,4 +1,4 @@
-import { makeEnvelope, runRequestedV1, Topics, type Envelope, type RunRequested, type RunSummary } from '@dataops/contracts';
+import { makeEnvelope, runRequestedV1, Topics, type Envelope, type RunRequested, type RunSummary, type StageName } from '@dataops/contracts';
 import { TerminalError } from '@dataops/errors';
 import type { StageLogger } from '@dataops/stage';
 import type { Admission } from './admission';
@@ -6,8 +6,8 @@ import type { AdmissionPolicy, CancelOutcome, RunLedger, RunRequest } from './le
 import type { EventSink } from './outbox';
 
 export interface RunCoordinatorOptions {
-  /** the overlap policy and concurrency limit of a pipeline; undefined for an unknown pipeline */
-  policyOf(pipeline: string): AdmissionPolicy | undefined;
+  /** the overlap policy and concurrency limit of a pipeline's runs of these stages; undefined for an unknown pipeline */
+  policyOf(pipeline: string, stages?: StageName[]): AdmissionPolicy | undefined;
   /** the outbox has something new to publish */
   onOutbox?(): void;
   onFinished?(summary: RunSummary): void;
@@ -30,7 +30,7 @@ export class RunCoordinator {
 
   async onRunRequested(event: Envelope): Promise<Admission | undefined> {
     const request: RunRequest = { ...runRequestedV1.parse(event.payload), runId: event.runId, pipeline: event.pipeline };
-    const policy = this.options.policyOf(request.pipeline);
+    const policy = this.options.policyOf(request.pipeline, request.stages);
     if (!policy) {
       // another deployment's pipeline on a shared cluster, or a typo: nothing is recorded for it
       // (`dataops trigger --wait` asks GET /pipelines and says so)
@@ -51,7 +51,7 @@ export class RunCoordinator {
   }
 
   async request(pipeline: string, request: RunRequested, runId: string): Promise<void> {
-    this.policy(pipeline);
+    this.policy(pipeline, request.stages);
     await this.sink.publish(makeEnvelope(Topics.runRequested, request, { runId, pipeline, producer: PRODUCER }));
   }
 
@@ -62,7 +62,7 @@ export class RunCoordinator {
     if (summary.status !== 'failed' && summary.status !== 'cancelled') {
       throw new TerminalError(`run ${runId} is ${summary.status}; only a failed or cancelled run can be retried`, { subject: runId });
     }
-    const request: RunRequested = { trigger: 'retry', logicalDate: original.logicalDate, tables: original.tables, fullRefresh: original.fullRefresh };
+    const request: RunRequested = { trigger: 'retry', logicalDate: original.logicalDate, tables: original.tables, fullRefresh: original.fullRefresh, stages: original.stages };
     await this.request(summary.pipeline, request, runId);
     return summary;
   }
@@ -82,16 +82,17 @@ export class RunCoordinator {
     this.options.onFinished?.(summary);
   }
 
+  /** Oldest first: each queued run whose stages now have a free slot starts. */
   private async releaseQueued(pipeline: string): Promise<void> {
-    const queued = await this.ledger.oldestQueued(pipeline);
-    if (!queued) return;
-    const admission = await this.ledger.admit(queued, this.policy(pipeline), true);
-    this.logger.info(`queued run ${admission.kind}: ${admission.reason}`, { runId: queued.runId, pipeline });
-    this.options.onOutbox?.();
+    for (const queued of await this.ledger.queued(pipeline)) {
+      const admission = await this.ledger.admit(queued, this.policy(pipeline, queued.stages), true);
+      this.logger.info(`queued run ${admission.kind}: ${admission.reason}`, { runId: queued.runId, pipeline });
+      this.options.onOutbox?.();
+    }
   }
 
-  private policy(pipeline: string): AdmissionPolicy {
-    const policy = this.options.policyOf(pipeline);
+  private policy(pipeline: string, stages?: StageName[]): AdmissionPolicy {
+    const policy = this.options.policyOf(pipeline, stages);
     if (!policy) throw new TerminalError(`unknown pipeline "${pipeline}": it is not in the configuration`, { subject: pipeline });
     return policy;
   }

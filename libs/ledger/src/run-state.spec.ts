@@ -84,4 +84,48 @@ describe('applyStageEvent', () => {
     const twice = fold([...happy, ...happy]);
     expect(twice).toEqual(fold(happy));
   });
+
+  describe('a run that covers some of the stages', () => {
+    const scoped = (covers: ('ingest' | 'transform' | 'export')[]): RunSummary => ({ ...newRunSummary('r1', 'retail', '2026-11-24', covers), status: 'running' });
+
+    it('shows the stages it does not cover as skipped from the start', () => {
+      const summary = scoped(['ingest']);
+      expect(summary.covers).toEqual(['ingest']);
+      expect(summary.stages.transform?.status).toBe('skipped');
+      expect(summary.stages.export?.status).toBe('skipped');
+      expect(summary.stages.ingest).toBeUndefined();
+    });
+
+    it('an import-only run succeeds when its ingest completes, in either order of its two events', () => {
+      for (const order of permutations([event(Topics.ingestStarted, 1, 1), event(Topics.ingestCompleted, 1, 2)])) {
+        const summary = fold(order, scoped(['ingest']));
+        expect(summary.status).toBe('succeeded');
+        expect(summary.finishedAt).toBe('2026-11-24T12:00:02.000Z');
+        expect(summary.stages.transform?.status).toBe('skipped');
+      }
+    });
+
+    it('a build-and-send run succeeds only once export completed too', () => {
+      const built = fold([event(Topics.transformCompleted, 1, 1)], scoped(['transform', 'export']));
+      expect(built.status).toBe('running');
+      expect(fold([event(Topics.exportCompleted, 1, 2)], built).status).toBe('succeeded');
+    });
+
+    it('ignores an event of a stage it does not cover (a stray or misrouted event)', () => {
+      const summary = fold([event(Topics.transformFailed, 1, 1), event(Topics.ingestCompleted, 1, 2)], scoped(['ingest']));
+      expect(summary.status).toBe('succeeded');
+      expect(summary.stages.transform?.status).toBe('skipped');
+    });
+
+    it('a retry runs the covered stages again and leaves the others skipped', () => {
+      const failed = fold([event(Topics.transformFailed, 1, 1)], scoped(['transform', 'export']));
+      const retried = resetForRetry(failed);
+      expect(retried.stages.transform?.status).toBe('pending');
+      expect(retried.stages.ingest?.status).toBe('skipped');
+    });
+
+    it('a run of every stage records no covers (older summaries read the same)', () => {
+      expect(newRunSummary('r1', 'retail', '2026-11-24', ['ingest', 'transform', 'export']).covers).toBeUndefined();
+    });
+  });
 });

@@ -10,6 +10,7 @@ import {
   transformCompletedV1,
   exportCompletedV1,
   stageFailedV1,
+  stagesOf,
 } from '@dataops/contracts';
 
 /**
@@ -23,13 +24,15 @@ import {
  * - a run goes queued -> running -> succeeded | failed | cancelled, never back: a finished run
  *   never reopens, whatever arrives; a retry is an explicit new attempt (resetForRetry);
  * - an event of an older attempt changes nothing;
- * - the run succeeds when every stage succeeded (in whatever order their events came), and fails
- *   at the first failed stage; late events may still fill in the details of their stage.
+ * - the run succeeds when every stage it covers succeeded (in whatever order their events came),
+ *   and fails at the first failed stage; late events may still fill in the details of their stage;
+ * - a stage the run does not cover stays `skipped`, whatever arrives.
  */
 export function applyStageEvent(summary: RunSummary, event: Envelope): RunSummary {
   const next: RunSummary = structuredClone(summary);
   const stage = stageOf(event.type);
-  if (!stage || attemptOf(event) !== (summary.attempt ?? 1)) return next;
+  const covered = stagesOf({ stages: summary.covers });
+  if (!stage || !covered.includes(stage) || attemptOf(event) !== (summary.attempt ?? 1)) return next;
   const kind = event.type.split('.').pop();
   const current = next.stages[stage];
   const settled = isSettled(current?.status);
@@ -47,14 +50,19 @@ export function applyStageEvent(summary: RunSummary, event: Envelope): RunSummar
       finish(next, 'failed', event.occurredAt);
     }
   }
-  if (!isFinished(next) && stageNames.every((name) => next.stages[name]?.status === 'succeeded')) {
-    finish(next, 'succeeded', latest(stageNames.map((name) => next.stages[name]?.finishedAt ?? event.occurredAt)));
+  if (!isFinished(next) && covered.every((name) => next.stages[name]?.status === 'succeeded')) {
+    finish(next, 'succeeded', latest(covered.map((name) => next.stages[name]?.finishedAt ?? event.occurredAt)));
   }
   return next;
 }
 
-export function newRunSummary(runId: string, pipeline: string, logicalDate: string): RunSummary {
-  return { runId, pipeline, status: 'queued', attempt: 1, logicalDate, startedAt: null, finishedAt: null, stages: {} };
+/** A new run: the stages it does not cover are `skipped` from the start (absent `covers`: all three). */
+export function newRunSummary(runId: string, pipeline: string, logicalDate: string, covers?: StageName[]): RunSummary {
+  const summary: RunSummary = { runId, pipeline, status: 'queued', attempt: 1, logicalDate, startedAt: null, finishedAt: null, stages: {} };
+  if (!covers || stageNames.every((stage) => covers.includes(stage))) return summary;
+  summary.covers = [...covers];
+  for (const stage of stageNames) if (!covers.includes(stage)) setStage(summary, stage, { status: 'skipped' });
+  return summary;
 }
 
 /**
@@ -68,7 +76,7 @@ export function resetForRetry(summary: RunSummary): RunSummary {
   next.status = 'running';
   next.finishedAt = null;
   delete next.error;
-  for (const stage of stageNames) {
+  for (const stage of stagesOf({ stages: summary.covers })) {
     const current = next.stages[stage];
     if (current) current.status = 'pending';
   }

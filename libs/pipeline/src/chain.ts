@@ -2,6 +2,7 @@ import {
   Topics,
   ingestCompletedV1,
   runAdmittedV1,
+  stagesOf,
   transformCompletedV1,
   type Envelope,
   type StageName,
@@ -11,12 +12,13 @@ import type { StageRunOptions } from '@dataops/stage';
 import type { Stages } from './stages';
 
 /**
- * The whole job chain in one table: which event starts which stage, and which events the stage
- * announces. The services and `dataops run` both read it.
+ * The whole job chain in one table: which events may start which stage, and which events the
+ * stage announces. The services and `dataops run` both read it.
  */
 export interface ChainLink {
   stage: StageName;
-  trigger: Topic;
+  /** the topics a stage service subscribes to: the run's admission, the previous stage's completion */
+  triggers: Topic[];
   started: Topic;
   completed: Topic;
   failed: Topic;
@@ -28,7 +30,7 @@ const requestOf = (event: Envelope, logicalDate: string) => ({ runId: event.runI
 export const chain: readonly ChainLink[] = [
   {
     stage: 'ingest',
-    trigger: Topics.runAdmitted,
+    triggers: [Topics.runAdmitted],
     started: Topics.ingestStarted,
     completed: Topics.ingestCompleted,
     failed: Topics.ingestFailed,
@@ -42,18 +44,19 @@ export const chain: readonly ChainLink[] = [
   },
   {
     stage: 'transform',
-    trigger: Topics.ingestCompleted,
+    // a run that starts at transform builds from whatever the lake has committed
+    triggers: [Topics.ingestCompleted, Topics.runAdmitted],
     started: Topics.transformStarted,
     completed: Topics.transformCompleted,
     failed: Topics.transformFailed,
     run: (stages, event, options) => {
-      const payload = ingestCompletedV1.parse(event.payload);
+      const payload = event.type === Topics.runAdmitted ? runAdmittedV1.parse(event.payload) : ingestCompletedV1.parse(event.payload);
       return stages.transform.execute({ ...requestOf(event, payload.logicalDate), fullRefresh: payload.fullRefresh }, options);
     },
   },
   {
     stage: 'export',
-    trigger: Topics.transformCompleted,
+    triggers: [Topics.transformCompleted],
     started: Topics.exportStarted,
     completed: Topics.exportCompleted,
     failed: Topics.exportFailed,
@@ -68,4 +71,21 @@ export function linkFor(stage: StageName): ChainLink {
   const link = chain.find((candidate) => candidate.stage === stage);
   if (!link) throw new Error(`no chain link for stage ${stage}`);
   return link;
+}
+
+/**
+ * Whether this event starts this stage for its run: the stage is one the run covers, and the event
+ * is the run's admission when the stage comes first, or the completion of the stage before it.
+ * (An all-stage run's admission reaches the transform service too, and starts nothing there.)
+ */
+export function startsStage(link: ChainLink, event: Envelope): boolean {
+  const covered = stagesOf(event);
+  if (!covered.includes(link.stage) || !link.triggers.includes(event.type as Topic)) return false;
+  if (event.type === Topics.runAdmitted) return covered[0] === link.stage;
+  return true;
+}
+
+/** The links a run covers, in order. */
+export function linksOf(stages: readonly StageName[]): ChainLink[] {
+  return chain.filter((link) => stages.includes(link.stage));
 }

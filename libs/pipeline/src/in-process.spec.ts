@@ -1,5 +1,7 @@
 import { TerminalError, TransientError } from '@dataops/errors';
 import { silentLogger } from '@dataops/stage';
+import { makeEnvelope, Topics } from '@dataops/contracts';
+import { linkFor, startsStage } from './chain';
 import { runInProcess } from './in-process';
 import type { Stages } from './stages';
 
@@ -67,5 +69,39 @@ describe('runInProcess', () => {
         (type) => `dataops.${type}@${run.runId}`,
       ),
     );
+  });
+
+  it('runs only the stages the request covers: an import, or a build and send from the committed lake', async () => {
+    const importOnly = stubStages();
+    const imported = await runInProcess(importOnly, { ...run, request: { ...request, stages: ['ingest'] } }, silentLogger);
+    expect(importOnly.calls).toEqual(['ingest']);
+    expect(imported).toMatchObject({ status: 'succeeded', covers: ['ingest'] });
+    expect(imported.stages.export?.status).toBe('skipped');
+
+    const buildOnly = stubStages();
+    const built = await runInProcess(buildOnly, { ...run, request: { ...request, stages: ['transform', 'export'] } }, silentLogger);
+    expect(buildOnly.calls).toEqual(['transform', 'export:orders_clean']);
+    expect(built.status).toBe('succeeded');
+    expect(built.stages.ingest?.status).toBe('skipped');
+  });
+});
+
+describe('startsStage', () => {
+  const admitted = (stages?: ('ingest' | 'transform' | 'export')[]) => makeEnvelope(Topics.runAdmitted, request, { runId: 'r1', pipeline: 'retail', producer: 'test', stages });
+  const ingested = (stages?: ('ingest' | 'transform' | 'export')[]) => makeEnvelope(Topics.ingestCompleted, { logicalDate: '2026-11-24', tables: [] }, { runId: 'r1', pipeline: 'retail', producer: 'test', stages });
+
+  it('starts ingest on the admission of a run that covers it', () => {
+    expect(startsStage(linkFor('ingest'), admitted())).toBe(true);
+    expect(startsStage(linkFor('ingest'), admitted(['transform', 'export']))).toBe(false);
+  });
+
+  it('starts transform on the admission only when the run begins at transform', () => {
+    expect(startsStage(linkFor('transform'), admitted())).toBe(false);
+    expect(startsStage(linkFor('transform'), admitted(['transform']))).toBe(true);
+  });
+
+  it('does not chain past the last stage a run covers', () => {
+    expect(startsStage(linkFor('transform'), ingested())).toBe(true);
+    expect(startsStage(linkFor('transform'), ingested(['ingest']))).toBe(false);
   });
 });

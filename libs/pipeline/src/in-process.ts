@@ -1,7 +1,7 @@
-import { makeEnvelope, Topics, type Envelope, type RunAdmitted, type RunSummary } from '@dataops/contracts';
+import { makeEnvelope, stagesOf, Topics, type Envelope, type RunAdmitted, type RunSummary } from '@dataops/contracts';
 import { applyStageEvent, newRunSummary } from '@dataops/ledger';
 import type { StageLogger } from '@dataops/stage';
-import { chain } from './chain';
+import { linksOf } from './chain';
 import { StageExecutor, type StageObserver } from './stage-executor';
 import { randomBytes } from 'node:crypto';
 import type { Stages } from './stages';
@@ -27,13 +27,15 @@ export async function runInProcess(
   const executor = new StageExecutor(stages, 'dataops-cli', observer);
   // one attempt of each stage in this process: its own id, so its files never meet another attempt's
   const attemptId = `cli-${randomBytes(4).toString('hex')}`;
-  let trigger: Envelope = makeEnvelope(Topics.runAdmitted, run.request, { runId: run.runId, pipeline: run.pipeline, producer: 'dataops-cli' });
-  let summary: RunSummary = { ...newRunSummary(run.runId, run.pipeline, run.request.logicalDate), status: 'running', startedAt: trigger.occurredAt };
+  const covered = stagesOf(run.request);
+  const scope = run.request.stages;
+  let trigger: Envelope = makeEnvelope(Topics.runAdmitted, run.request, { runId: run.runId, pipeline: run.pipeline, producer: 'dataops-cli', stages: scope });
+  let summary: RunSummary = { ...newRunSummary(run.runId, run.pipeline, run.request.logicalDate, scope), status: 'running', startedAt: trigger.occurredAt };
   const announce = (event: Envelope) => {
     observer.onEvent?.(event);
     summary = applyStageEvent(summary, event);
   };
-  for (const link of chain) {
+  for (const link of linksOf(covered)) {
     announce(executor.started(link, trigger));
     const outcome = await executor.execute(link, trigger, { attemptId, signal, logger });
     announce(outcome.event);

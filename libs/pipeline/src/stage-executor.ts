@@ -85,7 +85,7 @@ export class StageExecutor {
   }
 
   private ids(trigger: Envelope) {
-    return { runId: trigger.runId, pipeline: trigger.pipeline, producer: this.producer, attempt: trigger.attempt ?? 1 };
+    return { runId: trigger.runId, pipeline: trigger.pipeline, producer: this.producer, attempt: trigger.attempt ?? 1, stages: trigger.stages };
   }
 }
 

@@ -1,4 +1,4 @@
-import { runSummary, type RunSummary } from '@dataops/contracts';
+import { runSummary, type RunSummary, type StageName } from '@dataops/contracts';
 import { TerminalError, TransientError } from '@dataops/errors';
 import { z } from 'zod';
 
@@ -31,7 +31,7 @@ export class RunsApiClient {
     return fetch(`${this.baseUrl}/health/live`).then((response) => response.ok, () => false);
   }
 
-  async trigger(pipeline: string, body: { logicalDate?: string; fullRefresh?: boolean; tables?: string[] } = {}): Promise<string> {
+  async trigger(pipeline: string, body: { logicalDate?: string; fullRefresh?: boolean; tables?: string[]; stages?: StageName[] } = {}): Promise<string> {
     const result = await this.call('POST', `/pipelines/${encodeURIComponent(pipeline)}/runs`, body);
     return z.object({ runId: z.string() }).parse(result).runId;
   }
@@ -51,8 +51,8 @@ export class RunsApiClient {
     await this.call('POST', `/runs/${encodeURIComponent(runId)}/retry`, {});
   }
 
-  async backfill(pipeline: string, from: string, to: string): Promise<string[]> {
-    const result = await this.call('POST', `/pipelines/${encodeURIComponent(pipeline)}/backfill`, { from, to });
+  async backfill(pipeline: string, from: string, to: string, stages?: StageName[]): Promise<string[]> {
+    const result = await this.call('POST', `/pipelines/${encodeURIComponent(pipeline)}/backfill`, { from, to, stages });
     return z.object({ runIds: z.array(z.string()) }).parse(result).runIds;
   }
 

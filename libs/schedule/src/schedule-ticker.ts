@@ -1,4 +1,5 @@
 import type { ScheduleConfig } from '@dataops/config';
+import type { StageName } from '@dataops/contracts';
 import type { StageLogger } from '@dataops/stage';
 import { dateInZone } from './fire-times';
 import { dueFireTimes } from './missed-runs';
@@ -12,6 +13,8 @@ export interface ScheduledRun {
   pipeline: string;
   fireTime: Date;
   logicalDate: string;
+  /** the stages the schedule covers; undefined: all */
+  stages?: StageName[];
 }
 
 /**
@@ -21,7 +24,8 @@ export interface ScheduledRun {
  */
 export class ScheduleTicker {
   constructor(
-    private readonly schedules: Record<string, ScheduleConfig>,
+    /** every schedule of each pipeline (a pipeline may import hourly and build nightly) */
+    private readonly schedules: Record<string, ScheduleConfig[]>,
     private readonly state: ScheduleState,
     private readonly requestRun: (run: ScheduledRun) => Promise<void>,
     private readonly logger: StageLogger,
@@ -30,14 +34,17 @@ export class ScheduleTicker {
 
   async tick(now: Date = new Date()): Promise<ScheduledRun[]> {
     const requested: ScheduledRun[] = [];
-    for (const [pipeline, schedule] of Object.entries(this.schedules)) {
+    for (const [pipeline, schedules] of Object.entries(this.schedules)) {
+      // one check time per pipeline: every schedule of it is looked at in the same tick
       const last = await this.state.lastChecked(pipeline);
       if (last) {
-        for (const fireTime of dueFireTimes(schedule, last, now, this.graceMs)) {
-          const run = { pipeline, fireTime, logicalDate: dateInZone(fireTime, schedule.timezone) };
-          this.logger.info('schedule fired', { pipeline, fireTime: fireTime.toISOString() });
-          await this.requestRun(run);
-          requested.push(run);
+        for (const schedule of schedules) {
+          for (const fireTime of dueFireTimes(schedule, last, now, this.graceMs)) {
+            const run: ScheduledRun = { pipeline, fireTime, logicalDate: dateInZone(fireTime, schedule.timezone), stages: schedule.stages };
+            this.logger.info('schedule fired', { pipeline, fireTime: fireTime.toISOString(), stages: (schedule.stages ?? ['all']).join(',') });
+            await this.requestRun(run);
+            requested.push(run);
+          }
         }
       }
       await this.state.setLastChecked(pipeline, now);

@@ -73,7 +73,7 @@ describe('ScheduleTicker', () => {
 
   it('starts from now on its first tick, so a new schedule does not replay history', async () => {
     const requested: string[] = [];
-    const ticker = new ScheduleTicker({ retail: schedule }, memoryState(), async (run) => void requested.push(run.fireTime.toISOString()), silentLogger, 60_000);
+    const ticker = new ScheduleTicker({ retail: [schedule] }, memoryState(), async (run) => void requested.push(run.fireTime.toISOString()), silentLogger, 60_000);
     await ticker.tick(new Date('2026-11-24T12:00:10Z'));
     expect(requested).toEqual([]);
   });
@@ -81,10 +81,26 @@ describe('ScheduleTicker', () => {
   it('requests each due fire time once, with the logical date in the schedule zone', async () => {
     const runs: { fireTime: Date; logicalDate: string }[] = [];
     const state = memoryState(new Date('2026-11-24T22:59:50Z'));
-    const ticker = new ScheduleTicker({ retail: schedule }, state, async (run) => void runs.push(run), silentLogger, 60_000);
+    const ticker = new ScheduleTicker({ retail: [schedule] }, state, async (run) => void runs.push(run), silentLogger, 60_000);
     await ticker.tick(new Date('2026-11-24T23:00:05Z'));
     await ticker.tick(new Date('2026-11-24T23:00:15Z'));
     expect(runs.map((run) => [run.fireTime.toISOString(), run.logicalDate])).toEqual([['2026-11-24T23:00:00.000Z', '2026-11-25']]);
+  });
+
+  it('fires an hourly import and a nightly build of one pipeline as separate runs with their stages', async () => {
+    const hourlyImport = { ...schedule, timezone: 'UTC', stages: ['ingest' as const] };
+    const nightlyBuild = { ...schedule, cron: '0 0 * * *', timezone: 'UTC', stages: ['transform' as const, 'export' as const] };
+    const runs: { fireTime: Date; stages?: string[] }[] = [];
+    const ticker = new ScheduleTicker({ retail: [hourlyImport, nightlyBuild] }, memoryState(new Date('2026-11-24T22:59:50Z')), async (run) => void runs.push(run), silentLogger, 60_000);
+    await ticker.tick(new Date('2026-11-24T23:00:05Z'));
+    await ticker.tick(new Date('2026-11-25T00:00:05Z'));
+    expect(runs.map((run) => [run.fireTime.toISOString(), run.stages?.join(',')])).toEqual([
+      ['2026-11-24T23:00:00.000Z', 'ingest'],
+      ['2026-11-25T00:00:00.000Z', 'ingest'],
+      ['2026-11-25T00:00:00.000Z', 'transform,export'],
+    ]);
+    const ids = runs.slice(1).map((run) => scheduledRunId('retail', run.fireTime, run.stages as never));
+    expect(ids).toEqual(['retail-ingest-20261125T000000Z', 'retail-transform-export-20261125T000000Z']);
   });
 });
 
@@ -93,6 +109,8 @@ describe('run ids', () => {
     const at = new Date('2026-11-25T01:00:00Z');
     expect(scheduledRunId('retail', at)).toBe(scheduledRunId('retail', new Date(at.getTime())));
     expect(scheduledRunId('retail', at)).toBe('retail-20261125T010000Z');
+    expect(scheduledRunId('retail', at, ['ingest', 'transform', 'export'])).toBe('retail-20261125T010000Z');
+    expect(scheduledRunId('retail', at, ['ingest'])).toBe('retail-ingest-20261125T010000Z');
   });
 
   it('makes manual run ids unique and sortable by time', () => {

@@ -1,6 +1,6 @@
 import { WorkQueue } from '@dataops/ledger';
 import { retryUntilStopped } from '@dataops/messaging';
-import { createStages, linkFor, StageExecutor, StageWorkRunner, type StageObserver } from '@dataops/pipeline';
+import { createStages, linkFor, startsStage, StageExecutor, StageWorkRunner, type StageObserver } from '@dataops/pipeline';
 import type { StageName } from '@dataops/contracts';
 import type { ReadinessProbe } from '@dataops/observability';
 import { bootstrapService } from './bootstrap';
@@ -33,7 +33,7 @@ export async function runStageService(stage: StageName, defaultPort: number): Pr
       setInterval(() => context.metrics.stageWork.set({ stage }, runner.running), 2000).unref();
       await consume(context, {
         groupId: groupId(context, `dataops-${stage}`),
-        topics: [link.trigger],
+        topics: link.triggers,
         // only the control database can fail here: wait for it, never dead-letter a trigger
         retry: retryUntilStopped,
         handler: async (event) => {
@@ -41,7 +41,7 @@ export async function runStageService(stage: StageName, defaultPort: number): Pr
             context.logger.warn('event for a pipeline this service does not know; skipped', { pipeline: event.pipeline, runId: event.runId });
             return;
           }
-          await runner.onEvent(event);
+          if (startsStage(link, event)) await runner.onEvent(event);
         },
       });
     },

@@ -4,36 +4,38 @@ import { manualRunId } from '@dataops/schedule';
 import type { StageLogger } from '@dataops/stage';
 import type { CliContext } from '../context';
 import { ExitCode } from '../exit-codes';
-import { requirePipeline, today } from '../cli-helpers';
+import { requirePipeline, stagesOption, today } from '../cli-helpers';
 import { printSummary } from '../summary-report';
 
 export function registerRun(program: Command, context: CliContext): void {
   program
     .command('run')
-    .description('run all stages in this process, without Kafka (the same code as the services)')
+    .description('run the stages in this process, without Kafka (the same code as the services)')
     .argument('<pipeline>')
     .option('--tables <list>', 'only these source tables (comma-separated)')
     .option('--full-refresh', 'read every table in full')
+    .option('--stages <list>', 'only these stages, in order: ingest | ingest,transform | transform | transform,export (default: all)')
     .option('--date <YYYY-MM-DD>', 'logical date (load_date and ${logical_date})', today())
     .option('--run-id <id>', 'run id (default: a new one); reusing one re-announces what it committed')
     .option('--json', 'print the run summary as JSON')
     .option('-v, --verbose', 'print Spark log lines')
-    .action((pipeline: string, options: { tables?: string; fullRefresh?: boolean; date: string; runId?: string; json?: boolean; verbose?: boolean }) =>
+    .action((pipeline: string, options: { tables?: string; fullRefresh?: boolean; stages?: string; date: string; runId?: string; json?: boolean; verbose?: boolean }) =>
       (async () => {
         const loaded = context.loadConfig();
         requirePipeline(loaded, pipeline);
+        const stages = stagesOption(options.stages);
         const runId = options.runId ?? manualRunId(pipeline);
         const out = options.json ? console.error : console.log;
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());
-        out(`run ${runId} of ${pipeline} for ${options.date}`);
+        out(`run ${runId} of ${pipeline} for ${options.date}${stages ? ` (stages: ${stages.join(', ')})` : ''}`);
         const summary = await runInProcess(
           createStages(loaded),
           {
             runId,
             pipeline,
-            request: { trigger: 'cli', logicalDate: options.date, fullRefresh: options.fullRefresh ?? false, tables: options.tables?.split(','), attempt: 1 },
+            request: { trigger: 'cli', logicalDate: options.date, fullRefresh: options.fullRefresh ?? false, tables: options.tables?.split(','), stages, attempt: 1 },
           },
           // the stages' own info lines say it all: each stage's start and end, one line per table, model and target
           terminalLogger(out, options.verbose ?? false),

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { RunDetails } from '@dataops/runs-api';
 import type { CliContext } from '../context';
 import { ExitCode } from '../exit-codes';
-import { runsApi } from '../cli-helpers';
+import { runsApi, stagesOption } from '../cli-helpers';
 import { printSummary } from '../summary-report';
 
 /** runs, status, retry, cancel, backfill: the scheduler's runs API from the terminal. */
@@ -20,6 +20,7 @@ export function registerRunsApi(program: Command, context: CliContext): void {
         const runs = await runsApi(context, options.api).list(pipeline, Number(options.limit));
         if (options.json) return context.print(JSON.stringify(runs, null, 2));
         for (const run of runs) {
+          // a stage the run does not cover shows as skipped: `ingest:succeeded transform:skipped …`
           const stages = Object.entries(run.stages).map(([stage, state]) => `${stage}:${state?.status}`).join(' ');
           context.print(`${run.runId.padEnd(40)} ${run.status.padEnd(9)} ${run.startedAt ?? '-'}  ${stages}`);
         }
@@ -73,10 +74,11 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     .argument('<pipeline>')
     .requiredOption('--from <YYYY-MM-DD>')
     .requiredOption('--to <YYYY-MM-DD>')
+    .option('--stages <list>', 'only these stages (e.g. transform,export to rebuild from the lake); default: all')
     .option('--api <url>', 'scheduler API')
-    .action((pipeline: string, options: { from: string; to: string; api?: string }) =>
+    .action((pipeline: string, options: { from: string; to: string; stages?: string; api?: string }) =>
       (async () => {
-        const runIds = await runsApi(context, options.api).backfill(pipeline, options.from, options.to);
+        const runIds = await runsApi(context, options.api).backfill(pipeline, options.from, options.to, stagesOption(options.stages));
         for (const runId of runIds) context.print(`requested ${runId}`);
       })(),
     );

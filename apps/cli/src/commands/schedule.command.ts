@@ -1,5 +1,7 @@
 import type { Command } from 'commander';
-import { formatInZone, nextFireTimes } from '@dataops/schedule';
+import { schedulesOf } from '@dataops/config';
+import { stagesOf } from '@dataops/contracts';
+import { formatInZone, nextFireTimes, scheduledRunId } from '@dataops/schedule';
 import type { CliContext } from '../context';
 import { requirePipeline } from '../cli-helpers';
 
@@ -15,14 +17,17 @@ export function registerSchedule(program: Command, context: CliContext): void {
         if (pipeline) requirePipeline(loaded, pipeline);
         for (const [name, definition] of Object.entries(loaded.config.pipelines)) {
           if (pipeline && name !== pipeline) continue;
-          const schedule = definition.schedule;
-          if (!schedule) {
+          const schedules = schedulesOf(definition);
+          if (schedules.length === 0) {
             context.print(`${name}: no schedule (runs on demand only)`);
             continue;
           }
-          context.print(`${name}: "${schedule.cron}" in ${schedule.timezone} (overlap ${schedule.overlap}, catch-up ${schedule.catchup})`);
-          for (const time of nextFireTimes(schedule.cron, schedule.timezone, Number(options.next))) {
-            context.print(`  ${formatInZone(time, schedule.timezone).padEnd(28)} ${time.toISOString()}`);
+          for (const schedule of schedules) {
+            const covers = `stages ${stagesOf(schedule).join(', ')}`;
+            context.print(`${name}: "${schedule.cron}" in ${schedule.timezone}, ${covers} (overlap ${schedule.overlap}, catch-up ${schedule.catchup})`);
+            for (const time of nextFireTimes(schedule.cron, schedule.timezone, Number(options.next))) {
+              context.print(`  ${formatInZone(time, schedule.timezone).padEnd(28)} ${time.toISOString()}  ${scheduledRunId(name, time, schedule.stages)}`);
+            }
           }
         }
       })(),

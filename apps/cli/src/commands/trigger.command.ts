@@ -1,13 +1,13 @@
 import type { Command } from 'commander';
 import { TerminalError } from '@dataops/errors';
-import { makeEnvelope, Topics, type RunRequested } from '@dataops/contracts';
-import { createKafka, EventPublisher } from '@dataops/messaging';
+import { makeEnvelope, stagesOf, Topics, type RunRequested } from '@dataops/contracts';
+import { assertKafkaAccepts, createKafka, EventPublisher, explainKafkaError } from '@dataops/messaging';
 import { followRun, type RunsApiClient } from '@dataops/runs-api';
 import { dateInZone, fireTimesBetween, manualRunId, scheduledRunId } from '@dataops/schedule';
-import type { LoadedConfig } from '@dataops/config';
+import { kafkaClientSettings, schedulesOf, type LoadedConfig } from '@dataops/config';
 import type { CliContext } from '../context';
 import { ExitCode, UsageError } from '../exit-codes';
-import { requirePipeline, runsApi, today } from '../cli-helpers';
+import { requirePipeline, runsApi, stagesOption, today } from '../cli-helpers';
 import { printSummary } from '../summary-report';
 
 interface TriggerOptions {
@@ -17,6 +17,7 @@ interface TriggerOptions {
   date?: string;
   fullRefresh?: boolean;
   tables?: string;
+  stages?: string;
   api?: string;
   timeout: string;
 }
@@ -32,6 +33,7 @@ export function registerTrigger(program: Command, context: CliContext): void {
     .option('--date <YYYY-MM-DD>', 'logical date (default: today)')
     .option('--full-refresh', 'read every table in full')
     .option('--tables <list>', 'only these source tables (comma-separated)')
+    .option('--stages <list>', 'only these stages, in order: ingest | ingest,transform | transform | transform,export (default: all); with --if-due, the schedule covering them')
     .option('--api <url>', 'scheduler API for --wait (default: $DATAOPS_API or http://127.0.0.1:8081)')
     .option('--timeout <minutes>', 'with --wait: give up after this long', '360')
     .action((pipeline: string, options: TriggerOptions) =>
@@ -41,7 +43,7 @@ export function registerTrigger(program: Command, context: CliContext): void {
         const request = requestFor(loaded, pipeline, options);
         if (!request) return;
         await publish(context, loaded, pipeline, request.runId, request.payload);
-        if (!options.json) context.print(`requested run ${request.runId} of ${pipeline}`);
+        if (!options.json) context.print(`requested run ${request.runId} of ${pipeline}${request.payload.stages ? ` (stages: ${request.payload.stages.join(', ')})` : ''}`);
         if (!options.wait) return;
         if (!(await waitFor(request.runId, pipeline, options, loaded, context))) context.fail(ExitCode.failed);
       })(),
@@ -49,24 +51,33 @@ export function registerTrigger(program: Command, context: CliContext): void {
 }
 
 function requestFor(loaded: LoadedConfig, pipeline: string, options: TriggerOptions): { runId: string; payload: RunRequested } | undefined {
-  const base = { fullRefresh: options.fullRefresh ?? false, tables: options.tables?.split(',') };
+  const stages = stagesOption(options.stages);
+  const base = { fullRefresh: options.fullRefresh ?? false, tables: options.tables?.split(','), stages };
   if (!options.ifDue) return { runId: manualRunId(pipeline), payload: { ...base, trigger: 'cli', logicalDate: options.date ?? today() } };
-  const schedule = loaded.config.pipelines[pipeline].schedule;
-  if (!schedule) throw new UsageError(`pipeline ${pipeline} has no schedule; --if-due needs one`);
+  const wanted = stagesOf({ stages }).join(',');
+  const schedules = schedulesOf(loaded.config.pipelines[pipeline]).filter((schedule) => stagesOf(schedule).join(',') === wanted);
+  if (schedules.length === 0) throw new UsageError(`pipeline ${pipeline} has no schedule of stages ${wanted}; --if-due needs one (see dataops schedule ${pipeline})`);
   const minute = new Date(Math.floor(Date.now() / 60_000) * 60_000);
-  const [fireTime] = fireTimesBetween(schedule.cron, schedule.timezone, new Date(minute.getTime() - 1), new Date(minute.getTime() + 59_999), 1);
-  if (!fireTime) return undefined;
-  return {
-    runId: scheduledRunId(pipeline, fireTime),
-    payload: { ...base, trigger: 'cron', logicalDate: dateInZone(fireTime, schedule.timezone), scheduledAt: fireTime.toISOString() },
-  };
+  for (const schedule of schedules) {
+    const [fireTime] = fireTimesBetween(schedule.cron, schedule.timezone, new Date(minute.getTime() - 1), new Date(minute.getTime() + 59_999), 1);
+    if (!fireTime) continue;
+    return {
+      runId: scheduledRunId(pipeline, fireTime, stages),
+      payload: { ...base, trigger: 'cron', logicalDate: dateInZone(fireTime, schedule.timezone), scheduledAt: fireTime.toISOString() },
+    };
+  }
+  return undefined;
 }
 
 async function publish(context: CliContext, loaded: LoadedConfig, pipeline: string, runId: string, payload: RunRequested): Promise<void> {
-  const brokers = context.env.KAFKA_BROKERS?.split(',') ?? loaded.config.kafka.brokers;
-  const publisher = new EventPublisher(createKafka({ brokers, clientId: 'dataops-cli' }));
+  const settings = kafkaClientSettings(loaded.config, loaded.dir, 'dataops-cli', context.env);
+  // a certificate or login the brokers refuse fails here at once, not after a minute of retries
+  await assertKafkaAccepts(settings);
+  const publisher = new EventPublisher(createKafka(settings));
   try {
     await publisher.publish(makeEnvelope(Topics.runRequested, payload, { runId, pipeline, producer: 'dataops-cli' }));
+  } catch (error) {
+    throw explainKafkaError(error, settings);
   } finally {
     await publisher.disconnect();
   }

@@ -1,5 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
+import { stageSelection } from '@dataops/contracts';
 import { RunCoordinator, RunLedger } from '@dataops/ledger';
 import { backfillRunId, manualRunId } from '@dataops/schedule';
 import { DataopsError } from '@dataops/errors';
@@ -10,11 +11,15 @@ const triggerBody = z
     logicalDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
     fullRefresh: z.boolean().default(false),
     tables: z.array(z.string().min(1)).optional(),
+    /** e.g. ["ingest"] or ["transform", "export"]; default: every stage */
+    stages: stageSelection.optional(),
   })
   .strict();
 
 const cancelBody = z.object({ reason: z.string().min(1).max(500).default('no reason given'), by: z.string().min(1).max(100).default('api') }).strict();
-const backfillBody = z.object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/) }).strict();
+const backfillBody = z
+  .object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), stages: stageSelection.optional() })
+  .strict();
 
 const MAX_BACKFILL_DAYS = 366;
 
@@ -34,7 +39,7 @@ export class RunsController {
     const request = parse(triggerBody, body ?? {});
     const runId = manualRunId(pipeline);
     const logicalDate = request.logicalDate ?? new Date().toISOString().slice(0, 10);
-    await guard(() => this.coordinator.request(pipeline, { trigger: 'api', logicalDate, fullRefresh: request.fullRefresh, tables: request.tables }, runId));
+    await guard(() => this.coordinator.request(pipeline, { trigger: 'api', logicalDate, fullRefresh: request.fullRefresh, tables: request.tables, stages: request.stages }, runId));
     return { runId };
   }
 
@@ -42,12 +47,12 @@ export class RunsController {
   @HttpCode(HttpStatus.ACCEPTED)
   async backfill(@Param('name') pipeline: string, @Body() body: unknown, @Headers('authorization') authorization?: string) {
     this.token.check(authorization);
-    const { from, to } = parse(backfillBody, body ?? {});
+    const { from, to, stages } = parse(backfillBody, body ?? {});
     const dates = datesBetween(from, to);
     const runIds: string[] = [];
     for (const logicalDate of dates) {
-      const runId = backfillRunId(pipeline, logicalDate);
-      await guard(() => this.coordinator.request(pipeline, { trigger: 'backfill', logicalDate, fullRefresh: false }, runId));
+      const runId = backfillRunId(pipeline, logicalDate, stages);
+      await guard(() => this.coordinator.request(pipeline, { trigger: 'backfill', logicalDate, fullRefresh: false, stages }, runId));
       runIds.push(runId);
     }
     return { runIds };
