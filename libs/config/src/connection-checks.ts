@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import type { Connection, DataopsConfig } from './schema';
-import { credentialFiles, CredentialsError, privateFileProblem, resolveDatabaseCredentials, resolveSftpCredentials } from './secrets';
+import { credentialFiles, CredentialsError, kafkaFileProblems, privateFileProblem, resolveDatabaseCredentials, resolveSftpCredentials } from './secrets';
 
 /** A problem found after the schema passed, at a field path; the loader adds file and line. */
 export interface Finding {
@@ -15,11 +15,17 @@ export interface CredentialCheckOptions {
 }
 
 /**
- * Every connection's credentials can be read: files exist and are private, options files parse
+ * Every connection's credentials, and Kafka's, can be read: files exist and are private, options files parse
  * and hold a user and a password, passwordEnv variables are set. The secrets are read and
  * dropped; only the reason a read failed is reported.
  */
 export function connectionFindings(config: DataopsConfig, configDir: string, options: CredentialCheckOptions): Finding[] {
+  // the Kafka CA, client certificate and key, SASL password file: each at its kafka.* field
+  const kafka = kafkaFileProblems(config.kafka, configDir, options.readSecrets);
+  return [...kafka, ...databaseAndSftpFindings(config, configDir, options)];
+}
+
+function databaseAndSftpFindings(config: DataopsConfig, configDir: string, options: CredentialCheckOptions): Finding[] {
   return Object.entries(config.connections).flatMap(([name, connection]) => {
     const at: PropertyKey[] = ['connections', name];
     const findings = options.readSecrets ? credentialFindings(connection, configDir, options.env, at) : [];

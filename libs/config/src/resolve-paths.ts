@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import type { Connection, DataopsConfig, DatabaseCredentials, SftpCredentials } from './schema';
+import type { Connection, DataopsConfig, DatabaseCredentials, KafkaConfig, SftpCredentials } from './schema';
 import { absolute } from './private-file';
 
 /**
@@ -17,6 +17,7 @@ export function resolvePaths(config: DataopsConfig, dir: string): DataopsConfig 
       submit: config.spark.submit?.includes('/') ? absolute(config.spark.submit, dir) : config.spark.submit,
       jars: config.spark.jars?.map((jar) => storageLocation(jar, dir)),
     },
+    kafka: resolveKafka(config.kafka, dir),
     connections: Object.fromEntries(Object.entries(config.connections).map(([name, connection]) => [name, resolveConnection(connection, dir)])),
     pipelines: Object.fromEntries(
       Object.entries(config.pipelines).map(([name, pipeline]) => [
@@ -30,6 +31,15 @@ export function resolvePaths(config: DataopsConfig, dir: string): DataopsConfig 
 /** A local path or a URI with a scheme; `file:relative` is not a URI anyone means. */
 export function storageLocation(value: string, dir: string): string {
   return /^[a-z][a-z0-9+.-]*:\/\//i.test(value) ? value : resolve(dir, value);
+}
+
+function resolveKafka(kafka: KafkaConfig, dir: string): KafkaConfig {
+  const file = (path: string | undefined) => (path === undefined ? undefined : absolute(path, dir));
+  return {
+    ...kafka,
+    tls: kafka.tls ? { ...kafka.tls, caFile: absolute(kafka.tls.caFile, dir), certFile: file(kafka.tls.certFile), keyFile: file(kafka.tls.keyFile) } : undefined,
+    sasl: kafka.sasl ? { ...kafka.sasl, passwordFile: absolute(kafka.sasl.passwordFile, dir) } : undefined,
+  };
 }
 
 function resolveConnection(connection: Connection, dir: string): Connection {

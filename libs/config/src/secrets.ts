@@ -2,9 +2,11 @@ import { dirname } from 'node:path';
 import type { DatabaseCredentials, DataopsConfig, SftpCredentials } from './schema';
 import { absolute, CredentialsError, readPrivateBytes, readPrivateFile } from './private-file';
 import { readOptionsFile } from './options-file';
+import { kafkaPassword } from './kafka-security';
 
 export { absolute, assertPrivateFile, CredentialsError, privateFileProblem, readPrivateFile } from './private-file';
 export { parseOptionsFile, readOptionsFile, type SqoopOptions } from './options-file';
+export * from './kafka-security';
 
 export interface DatabaseLogin {
   user: string;
@@ -123,7 +125,8 @@ export function credentialFiles(credentials: DatabaseCredentials | SftpCredentia
 }
 
 /**
- * Every secret the configuration points at (passwords, passphrases, the API token), for the log
+ * Every secret the configuration points at (passwords, passphrases, the API token, the Kafka
+ * SASL password), for the log
  * masker: one that reaches a message (a driver's error text) is replaced before it is written.
  * A credential that cannot be read is left out here; using it reports the problem.
  */
@@ -144,5 +147,6 @@ export function configuredSecrets(config: DataopsConfig, configDir: string): str
   }
   const tokenFile = config.api?.tokenFile;
   if (tokenFile) attempt(() => readPrivateFile(absolute(tokenFile, configDir), 'api.tokenFile').trim());
+  attempt(() => kafkaPassword(config.kafka, configDir));
   return secrets.filter((secret): secret is string => typeof secret === 'string' && secret.length > 0);
 }

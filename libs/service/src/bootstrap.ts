@@ -3,6 +3,7 @@ import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/co
 import { NestFactory } from '@nestjs/core';
 import { HealthController, Metrics, NestJsonLogger, READINESS_PROBES } from '@dataops/observability';
 import { migrateControlDb } from '@dataops/ledger';
+import { explainKafkaError } from '@dataops/messaging';
 import { sweepOrphanedJobFiles } from '@dataops/spark';
 import { trackConsumerLag, type ServiceContext } from './service-context';
 
@@ -60,7 +61,8 @@ export async function bootstrapService(definition: ServiceDefinition): Promise<v
     context.logger.info('service ready to work', { owner: context.owner, groups: context.subscriptions.map((subscription) => subscription.group) });
   } catch (error) {
     // a supervisor (Kubernetes, scripts/services) restarts a service that could not start
-    context.logger.error('service could not start its work; exiting', { error: (error as Error).message });
+    // a refused certificate or login says which kafka.* setting to fix
+    context.logger.error('service could not start its work; exiting', { error: explainKafkaError(error, context.kafkaSettings).message });
     process.exit(1);
   }
 }

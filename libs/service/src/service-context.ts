@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
-import { ConfigError, configuredSecrets, loadConfig, type LoadedConfig } from '@dataops/config';
+import { ConfigError, configuredSecrets, CredentialsError, kafkaClientSettings, loadConfig, type KafkaClientSettings, type LoadedConfig } from '@dataops/config';
 import { controlPool, OutboxRelay } from '@dataops/ledger';
 import { consumerLag, createKafka, EventConsumer, EventPublisher, pingKafka, type Subscription } from '@dataops/messaging';
 import { createLogger, Metrics, type JsonLogger, type ReadinessProbe } from '@dataops/observability';
@@ -16,6 +16,8 @@ export interface ServiceContext {
   metrics: Metrics;
   kafka: Kafka;
   brokers: string[];
+  /** brokers, client id, TLS and SASL (the password is masked in every log line) */
+  kafkaSettings: KafkaClientSettings;
   publisher: EventPublisher;
   consumers: EventConsumer[];
   /** the control database: run ledger, stage work, outbox */
@@ -44,8 +46,16 @@ export function createServiceContext(name: string): ServiceContext {
   }
   // every credential the config points at is masked in every line this service logs
   const logger = createLogger(`dataops-${name}`, env.LOG_LEVEL, configuredSecrets(loaded.config, loaded.dir));
-  const brokers = env.KAFKA_BROKERS ? env.KAFKA_BROKERS.split(',') : loaded.config.kafka.brokers;
-  const kafka = createKafka({ brokers, clientId: `dataops-${name}` }, logger);
+  let kafkaSettings: KafkaClientSettings;
+  try {
+    kafkaSettings = kafkaClientSettings(loaded.config, loaded.dir, `dataops-${name}`, env.KAFKA_BROKERS ? { KAFKA_BROKERS: env.KAFKA_BROKERS } : {});
+  } catch (error) {
+    if (!(error instanceof CredentialsError)) throw error;
+    logger.error(`cannot start: ${error.message}`);
+    process.exit(2);
+  }
+  const brokers = kafkaSettings.brokers;
+  const kafka = createKafka(kafkaSettings, logger);
   const publisher = new EventPublisher(kafka);
   let control: Pool;
   try {
@@ -62,6 +72,7 @@ export function createServiceContext(name: string): ServiceContext {
     metrics: new Metrics(`dataops-${name}`),
     kafka,
     brokers,
+    kafkaSettings,
     publisher,
     consumers: [],
     control,
@@ -69,7 +80,7 @@ export function createServiceContext(name: string): ServiceContext {
     owner: `${hostname()}:${process.pid}`,
     subscriptions: [],
     probes: [
-      { name: 'kafka', check: () => pingKafka(brokers, 2500) },
+      { name: 'kafka', check: () => pingKafka(kafkaSettings, 2500) },
       { name: 'control-database', check: async () => void (await control.query('SELECT 1')) },
     ],
   };
