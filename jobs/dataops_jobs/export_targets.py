@@ -3,7 +3,9 @@
 import os
 from typing import Any, Dict
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
 
 from .runtime import JobError, progress, quote_identifier
 
@@ -12,8 +14,25 @@ def _model(spark: SparkSession, source: Dict[str, Any]):
     return spark.read.format(source["format"]).load(source["path"])
 
 
+def _temporal_as_text(frame: DataFrame) -> DataFrame:
+    """Dates and timestamps as their exact text, for MySQL/MariaDB targets.
+
+    Connector/J 9 takes MariaDB 10's handshake version (5.5.5-10.x) for MySQL 5.5 and drops the
+    fraction of every timestamp it binds (…20.840183 arrives as …20.000000); bound as text, the
+    server parses the value itself, microseconds included. Spark renders timestamps in the session
+    zone (UTC), the zone the DATETIME(6) columns hold.
+    """
+    temporal = (DateType, TimestampType, TimestampNTZType)
+    return frame.select(*[
+        F.col(quote_identifier(field.name)).cast("string").alias(field.name) if isinstance(field.dataType, temporal) else F.col(quote_identifier(field.name))
+        for field in frame.schema.fields
+    ])
+
+
 def load_staging(spark: SparkSession, target: Dict[str, Any], login: Dict[str, str]) -> Dict[str, Any]:
     frame = _model(spark, target["model"]).select(*[quote_identifier(c) for c in target["columns"]])
+    if target["url"].startswith(("jdbc:mysql:", "jdbc:mariadb:")):
+        frame = _temporal_as_text(frame)
     rows = frame.count()
     try:
         (frame.write.mode("append").format("jdbc")

@@ -51,7 +51,7 @@ def plan_column(name: str, column_type: str) -> Dict[str, object]:
             return plan("STRING", f"CAST({column} AS CHAR)")
         return plan(f"DECIMAL({precision},{scale})")
     if base == "float":
-        return plan("FLOAT")
+        return plan("FLOAT", f"CAST({column} AS DOUBLE)")
     if base in ("double", "real"):
         return plan("DOUBLE")
     if base == "bit":

@@ -117,8 +117,10 @@ describe('the four services over real Kafka', () => {
     const summary = await waitForRun(earlyRunId);
     expect(summary.status).toBe('succeeded');
     const { attempts } = await api<{ attempts: { stage: string; logPath: string | null }[] }>(`/runs/${earlyRunId}`);
-    const ingestLog = attempts.find((attempt) => attempt.stage === 'ingest')?.logPath;
-    expect(ingestLog && readFileSync(ingestLog, 'utf8')).toMatch(/spark|Spark/);
+    // each job's own output is kept: the arrow ingest engine's progress lines, Spark's log of the transform
+    const logOf = (stage: string) => attempts.find((attempt) => attempt.stage === stage)?.logPath;
+    expect(readFileSync(logOf('ingest')!, 'utf8')).toMatch(/DATAOPS_PROGRESS \{"table": "orders"/);
+    expect(readFileSync(logOf('transform')!, 'utf8')).toMatch(/spark|Spark/);
     const log = readFileSync(join(root, 'ingest.log'), 'utf8') + readFileSync(join(root, 'ingest-2.log'), 'utf8');
     // every stage says what it did, with the run id, at info
     expect(log).toMatch(new RegExp(`"runId":"${earlyRunId}".*"msg":"ingest orders: \\d+ rows"|"msg":"ingest orders: \\d+ rows".*"runId":"${earlyRunId}"`));

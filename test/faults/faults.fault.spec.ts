@@ -129,11 +129,12 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
       },
       {
         scenario: `kill -9 ${service} in the middle of its work`,
-        injected: `SIGKILL of ${service} 3 s after ${stage} was claimed (Spark running)`,
+        injected: `SIGKILL of ${service} while the ${service === 'scheduler' ? 'transform' : stage} job process (Spark or the arrow engine) runs`,
         short: service === 'ingest',
         inject: async (runId) => {
           await claimed(runId, service === 'scheduler' ? 'transform' : stage);
-          await sleep(3000);
+          // the arrow engine reads the sample in about a second: kill while its process is there
+          for (let i = 0; i < 100 && jobProcessesOf(runId).length === 0; i += 1) await sleep(50);
           await killAndRestart(service);
         },
       },

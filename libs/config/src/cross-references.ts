@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { Cron } from 'croner';
 import type { Connection, DataopsConfig, PipelineConfig, ScheduleConfig, TableOverride } from './schema';
 import type { Finding } from './connection-checks';
+import { isLocalPath } from './ingest-engine';
 
 /** The ingest stage reads MySQL's information_schema; the run ledger is written for PostgreSQL. */
 const SOURCE_TYPES: Connection['type'][] = ['mysql'];
@@ -22,7 +23,10 @@ export function crossReferenceFindings(config: DataopsConfig): Finding[] {
     const at = ['pipelines', name];
     expect([...at, 'source', 'connection'], pipeline.source.connection, SOURCE_TYPES, 'a source');
     // refused, never ignored, until the Sqoop engine runs imports (its runtime: docs/sqoop.md)
-    if (pipeline.source.engine === 'sqoop') report([...at, 'source', 'engine'], 'engine sqoop is not available in this version yet: remove the line to use spark (the default); docs/sqoop.md maps a Sqoop setup to DataOps');
+    if (pipeline.source.engine === 'sqoop') report([...at, 'source', 'engine'], 'engine sqoop is not available in this version yet: use spark or arrow (remove the line for the default); docs/sqoop.md maps a Sqoop setup to DataOps');
+    if (pipeline.source.engine === 'arrow' && !isLocalPath(config.storage.lake)) {
+      report([...at, 'source', 'engine'], `engine arrow writes to a local lake only, not ${config.storage.lake}: use engine spark for hdfs:// or s3a://`);
+    }
     checkSchedule(at, pipeline, report);
     checkIngestModes(at, pipeline, report);
     checkModels(at, pipeline, report);

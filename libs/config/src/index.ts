@@ -5,3 +5,4 @@ export * from './loader';
 export { storageLocation } from './resolve-paths';
 export * from './duration';
 export * from './schedules';
+export * from './ingest-engine';

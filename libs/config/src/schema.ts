@@ -89,7 +89,12 @@ export const source = z.strictObject({
   connection: name,
   /** the lake folder name: raw/<name>/<table>; defaults to the connection name */
   name: name.optional(),
-  engine: z.enum(['spark', 'sqoop']).default('spark'),
+  /**
+   * spark: spark-submit (clusters, object stores, tables larger than a machine); arrow: one Python
+   * process reading MySQL into Arrow (one machine, local lake). Default: arrow when Spark runs
+   * locally and the lake is a local path, else spark (see ingestEngineOf).
+   */
+  engine: z.enum(['spark', 'arrow', 'sqoop']).optional(),
   tables: z
     .strictObject({
       include: z.array(z.string().min(1)).min(1).default(['*']),

@@ -1,7 +1,7 @@
 import { readdir, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { LoadedConfig, MysqlConnection, PipelineConfig } from '@dataops/config';
-import { resolveDatabaseCredentials } from '@dataops/config';
+import { ingestEngineOf, resolveDatabaseCredentials } from '@dataops/config';
 import type { IngestCompleted, TableResult } from '@dataops/contracts';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import { lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest } from '@dataops/lake';
@@ -19,8 +19,8 @@ export interface IngestRequest extends StageRequest {
 }
 
 /**
- * MySQL -> lake for one run: discover, plan, one spark-submit for every table, then commit each
- * table's manifest. Idempotent by run id: tables already committed for the run are re-announced.
+ * MySQL -> lake for one run: discover, plan, one engine job (spark-submit, or the arrow engine's
+ * Python process) for every table, then commit each table's manifest. Idempotent by run id: tables already committed for the run are re-announced.
  */
 export class IngestStage {
   constructor(
@@ -68,9 +68,13 @@ export class IngestStage {
     for (const { plan } of located) {
       zeroDates.set(plan.table, await catalog.zeroDates(plan.table, plan.columns.filter((c) => c.zeroDateCapable).map((c) => c.name), plan.where));
     }
+    const engine = ingestEngineOf(this.loaded.config, pipeline);
+    options.logger.info(`ingest engine ${engine}: ${located.length} table(s), ${pipeline.source.maxConnections} connection(s) at most`, { engine });
     const result = await this.spark.run(
       {
-        script: 'ingest.py',
+        // both engines take the same spec and secrets and write the same lake files (docs/engines.md)
+        script: engine === 'arrow' ? 'arrow_ingest.py' : 'ingest.py',
+        runtime: engine === 'arrow' ? 'python' : 'spark-submit',
         runId: request.runId,
         spec: ingestJobSpec(connection, pipeline.source.maxConnections, located),
         secrets: { source: login },

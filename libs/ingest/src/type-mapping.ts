@@ -58,7 +58,9 @@ export function planColumn(name: string, columnType: string, nullable: boolean):
     case 'numeric':
       return decimalPlan(type, plan, column);
     case 'float':
-      return plan('FLOAT');
+      // MariaDB's text protocol prints a FLOAT with 6 significant digits (3.40282e38 for FLT_MAX),
+      // which Connector/J would parse; as DOUBLE it sends the stored float32 value exactly
+      return plan('FLOAT', `CAST(${column} AS DOUBLE)`);
     case 'double':
     case 'real':
       return plan('DOUBLE');

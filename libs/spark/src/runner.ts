@@ -14,8 +14,13 @@ export interface SparkProgress {
 }
 
 export interface SparkJob {
-  /** the PySpark entry point under jobs/, e.g. "ingest.py" */
+  /** the entry point under jobs/, e.g. "ingest.py" */
   script: string;
+  /**
+   * spark-submit (the default), or the project's Python alone for a job that needs no Spark (the
+   * arrow ingest engine): the same spec, secrets, result and progress protocol either way
+   */
+  runtime?: 'spark-submit' | 'python';
   runId: string;
   /** what the job must do; written to a JSON file the job reads */
   spec: unknown;
@@ -34,9 +39,10 @@ const PROGRESS_PREFIX = 'DATAOPS_PROGRESS ';
 const KILL_GRACE_MS = 10_000;
 
 /**
- * The one door to spark-submit. One call = one Spark application. The job reports its result
- * through a JSON file (not stdout, which Spark and py4j share), its progress through
- * `DATAOPS_PROGRESS {json}` lines on stdout, and everything else is log.
+ * The one door to the job processes: spark-submit (one call = one Spark application) or, for a job
+ * that needs no Spark, the project's Python. The job reports its result through a JSON file (not
+ * stdout, which Spark and py4j share), its progress through `DATAOPS_PROGRESS {json}` lines on
+ * stdout, and everything else is log.
  */
 export class SparkRunner {
   constructor(private readonly settings: SparkSettings) {}
@@ -74,11 +80,19 @@ export class SparkRunner {
     return args;
   }
 
+  /** The command line: spark-submit and its arguments, or python and the script's. */
+  commandFor(job: SparkJob, files: { spec: string; secrets: string; result: string }): string[] {
+    if (job.runtime === 'python') {
+      return [this.settings.python ?? 'python3', join(this.settings.jobsDir, job.script), '--spec', files.spec, '--secrets', files.secrets, '--result', files.result];
+    }
+    return [this.settings.submit, ...this.submitArguments(job, files)];
+  }
+
   private async submit(job: SparkJob, files: { spec: string; secrets: string; result: string }): Promise<JobOutcome> {
-    await ensureJobsZip(this.settings);
-    // setpriv --pdeathsig: the JVM (spark-submit execs into it) is killed by the kernel when this
-    // process dies, even by kill -9, so a job never outlives the service that started it
-    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', this.settings.submit, ...this.submitArguments(job, files)], {
+    if (job.runtime !== 'python') await ensureJobsZip(this.settings);
+    // setpriv --pdeathsig: the JVM (spark-submit execs into it) or the Python job is killed by the
+    // kernel when this process dies, even by kill -9, so a job never outlives the service that started it
+    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', ...this.commandFor(job, files)], {
       reject: false,
       all: false,
       // its own process group, so stopping the job also stops the JVM's python workers
