@@ -130,7 +130,8 @@ describe('the four services over real Kafka', () => {
   it('runs a triggered pipeline through every stage and lands it in PostgreSQL, MariaDB and SFTP', async () => {
     const result = await dataops('trigger', pipeline, '--wait', '--json');
     expect(result.code).toBe(0);
-    first = JSON.parse(result.stdout) as RunSummary;
+    // --json prints JSON lines: the progress samples, then the run summary
+    first = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as RunSummary;
     expect(first.status).toBe('succeeded');
     expect(Object.values(first.stages).map((stage) => stage?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const source = await adminConnection(database.name);
@@ -168,7 +169,7 @@ describe('the four services over real Kafka', () => {
     const before = await pg.query(`SELECT * FROM public.${pgDaily} ORDER BY order_date, region_id`);
     const result = await dataops('run', pipeline, '--json', '--full-refresh');
     expect(result.code).toBe(0);
-    const summary = JSON.parse(result.stdout) as RunSummary;
+    const summary = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as RunSummary;
     expect(summary.stages.transform!.models.map((m) => [m.name, m.rows])).toEqual(first.stages.transform!.models.map((m) => [m.name, m.rows]));
     // one progress line per table, model and target: never twice
     for (const [stage, names] of [

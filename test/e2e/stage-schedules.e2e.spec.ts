@@ -183,7 +183,7 @@ describe('per-stage schedules over real Kafka', () => {
   it('leaves the same warehouse, BI tables and SFTP files as one full run over the same source state', async () => {
     const result = await dataops('trigger', pipeline, '--wait', '--json', '--date', midnight.toISOString().slice(0, 10));
     expect(result.code).toBe(0);
-    const full = JSON.parse(result.stdout) as RunSummary;
+    const full = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as RunSummary;
     expect(full.covers).toBeUndefined();
     expect(Object.values(full.stages).map((stage) => stage?.status)).toEqual(['succeeded', 'succeeded', 'succeeded']);
     const outputs = await snapshot();

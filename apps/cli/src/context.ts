@@ -1,11 +1,19 @@
 import { configPath, loadConfig, type LoadedConfig, type LoadOptions } from '@dataops/config';
 import type { Command } from 'commander';
 import { ExitCode } from './exit-codes';
+import type { TextStream } from './progress';
 
 /** Where a command writes; tests pass their own. */
 export interface CliOutput {
   stdout(text: string): void;
   stderr(text: string): void;
+  /** the real streams behind them, when there are: whether each is a terminal, and how wide */
+  terminals?: { stdout?: TerminalInfo; stderr?: TerminalInfo };
+}
+
+export interface TerminalInfo {
+  isTTY?: boolean;
+  columns?: number;
 }
 
 /**
@@ -37,6 +45,20 @@ export class CliContext {
 
   warn(line: string): void {
     this.output.stderr(`${line}\n`);
+  }
+
+  /** Where people read a command's progress: stdout, or stderr when stdout carries JSON. */
+  humanStream(json: boolean): TextStream {
+    const write = json ? this.output.stderr : this.output.stdout;
+    const terminal = json ? this.output.terminals?.stderr : this.output.terminals?.stdout;
+    return {
+      write: (text: string) => write(text),
+      isTTY: terminal?.isTTY === true,
+      // read at each redraw: a terminal can be resized
+      get columns() {
+        return terminal?.columns;
+      },
+    };
   }
 
   /** ends the command with this code once its action returns (the worst code set wins) */

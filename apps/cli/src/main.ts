@@ -6,6 +6,7 @@ import { describeError, ExitCode, exitCodeOf } from './exit-codes';
 const processOutput: CliOutput = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
+  terminals: { stdout: process.stdout, stderr: process.stderr },
 };
 
 /** The `dataops` program with every command registered; parsing never calls process.exit. */

@@ -17,7 +17,8 @@ export interface WorkItem {
 }
 
 export interface WorkProgress {
-  [subject: string]: { rows?: number; bytes?: number; estimatedRows?: number; phase?: string; at: string };
+  /** `at`: when these figures were true; `startedAt`: when the subject began moving rows (rows/s start there) */
+  [subject: string]: { rows?: number; bytes?: number; estimatedRows?: number; phase?: string; at: string; startedAt?: string };
 }
 
 interface WorkRow {

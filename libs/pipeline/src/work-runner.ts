@@ -112,7 +112,7 @@ export class StageWorkRunner {
         attemptId,
         signal: work.controller.signal,
         logger: this.logger,
-        onProgress: (update) => record(progress, update),
+        onProgress: (update) => recordProgress(progress, update),
       });
       failpoint(`${item.stage}.after-commit`);
       if (work.fenced) {
@@ -164,14 +164,18 @@ export class StageWorkRunner {
   }
 }
 
-function record(progress: WorkProgress, update: StageProgress): void {
+/** The figures a heartbeat stores for a subject. A `queued` subject only carries its row estimate: its clock has not started. */
+export function recordProgress(progress: WorkProgress, update: StageProgress, now = new Date()): void {
   if (!update.subject) return;
   const previous = progress[update.subject] ?? { at: '' };
+  const phase = update.done ? 'done' : (update.phase ?? previous.phase);
+  const at = now.toISOString();
   progress[update.subject] = {
     rows: update.rows ?? previous.rows,
     bytes: update.bytes ?? previous.bytes,
     estimatedRows: update.estimatedRows ?? previous.estimatedRows,
-    phase: update.done ? 'done' : (update.phase ?? previous.phase),
-    at: new Date().toISOString(),
+    phase,
+    at,
+    startedAt: previous.startedAt ?? (phase === 'queued' ? undefined : at),
   };
 }

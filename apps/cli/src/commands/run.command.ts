@@ -6,6 +6,7 @@ import type { CliContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { requirePipeline, stagesOption, today } from '../cli-helpers';
 import { printSummary } from '../summary-report';
+import { ProgressDisplay } from '../progress';
 
 export function registerRun(program: Command, context: CliContext): void {
   program
@@ -25,7 +26,8 @@ export function registerRun(program: Command, context: CliContext): void {
         requirePipeline(loaded, pipeline);
         const stages = stagesOption(options.stages);
         const runId = options.runId ?? manualRunId(pipeline);
-        const out = options.json ? console.error : console.log;
+        const display = new ProgressDisplay({ human: context.humanStream(options.json ?? false), json: options.json ? (line) => context.print(line) : undefined });
+        const out = (line: string) => display.log(line);
         const controller = new AbortController();
         process.once('SIGINT', () => controller.abort());
         process.once('SIGTERM', () => controller.abort());
@@ -39,10 +41,11 @@ export function registerRun(program: Command, context: CliContext): void {
           },
           // the stages' own info lines say it all: each stage's start and end, one line per table, model and target
           terminalLogger(out, options.verbose ?? false),
-          {},
+          { onProgress: (_pipeline, progress) => progress.subject && display.sample({ ...progress, subject: progress.subject, at: Date.now() }) },
           controller.signal,
-        );
-        if (options.json) context.print(JSON.stringify(summary, null, 2));
+        ).finally(() => display.stop());
+        // --json: JSON lines, the progress samples first and the run summary last
+        if (options.json) context.print(JSON.stringify(summary));
         else printSummary(summary, context.print.bind(context), loaded);
         if (summary.status !== 'succeeded') context.fail(ExitCode.failed);
       })(),

@@ -5,6 +5,8 @@ import type { CliContext } from '../context';
 import { ExitCode } from '../exit-codes';
 import { runsApi, stagesOption } from '../cli-helpers';
 import { printSummary } from '../summary-report';
+import { describeFigures, nextState, samplesFromAttempts, subjectFigures } from '../progress';
+import { watchRun } from '../watch-run';
 
 /** runs, status, retry, cancel, backfill: the scheduler's runs API from the terminal. */
 export function registerRunsApi(program: Command, context: CliContext): void {
@@ -30,10 +32,13 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     .command('status')
     .description("one run's stages: attempts, who holds them, live progress and where each job's log is")
     .argument('<runId>')
-    .option('--json', 'print JSON')
+    .option('--json', 'print JSON (with --follow: JSON lines, the progress samples, then the run summary)')
+    .option('-f, --follow', 'follow the run until it ends, with live progress; exit 0 when it succeeded, 1 otherwise')
+    .option('--timeout <minutes>', 'with --follow: give up after this long', '360')
     .option('--api <url>', 'scheduler API')
-    .action((runId: string, options: { json?: boolean; api?: string }) =>
+    .action((runId: string, options: { json?: boolean; follow?: boolean; timeout: string; api?: string }) =>
       (async () => {
+        if (options.follow) return follow(context, runId, options);
         const details = await runsApi(context, options.api).get(runId);
         if (!details) {
           context.warn(`error: no run ${runId}`);
@@ -84,6 +89,14 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     );
 }
 
+async function follow(context: CliContext, runId: string, options: { json?: boolean; timeout: string; api?: string }): Promise<void> {
+  const client = runsApi(context, options.api);
+  const summary = await watchRun(context, client, runId, { json: options.json ?? false, timeoutMs: Number(options.timeout) * 60_000 });
+  if (options.json) context.print(JSON.stringify(summary));
+  else printSummary(summary, context.print.bind(context));
+  if (summary.status !== 'succeeded') context.fail(ExitCode.failed);
+}
+
 interface AttemptRow {
   stage?: string;
   attempt?: number;
@@ -94,18 +107,18 @@ interface AttemptRow {
   leaseUntil?: string | null;
   logPath?: string | null;
   errorMessage?: string | null;
-  progress?: Record<string, { rows?: number; estimatedRows?: number; phase?: string }> | null;
 }
 
-function printAttempts(details: RunDetails, print: (line: string) => void): void {
+function printAttempts(details: RunDetails, print: (line: string) => void, now = Date.now()): void {
   if (details.attempts.length === 0) return;
   print('\nattempts:');
   for (const row of details.attempts as AttemptRow[]) {
     const holder = row.owner && row.workStatus === 'running' ? `  held by ${row.owner} until ${row.leaseUntil}` : '';
     print(`  ${String(row.stage).padEnd(10)} attempt ${row.attempt}  ${String(row.status).padEnd(10)} tries ${row.tries ?? '-'}${holder}`);
-    for (const [subject, figures] of Object.entries(row.progress ?? {})) {
-      const of = figures.estimatedRows ? ` of ~${figures.estimatedRows}` : '';
-      print(`    ${subject}: ${figures.rows ?? 0} rows${of} (${figures.phase ?? '…'})`);
+    // rows/s and time left from the figures the stage stored with their times (one sample each)
+    for (const sample of samplesFromAttempts([row as Record<string, unknown>], row.attempt ?? 1, now)) {
+      const state = nextState(undefined, sample);
+      print(`    ${sample.subject}: ${describeFigures(subjectFigures(state, now))} (${state.phase ?? '…'})`);
     }
     if (row.errorMessage) print(`    error: ${row.errorMessage}`);
     if (row.logPath) print(`    log: ${row.logPath}`);

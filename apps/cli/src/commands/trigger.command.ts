@@ -2,13 +2,14 @@ import type { Command } from 'commander';
 import { TerminalError } from '@dataops/errors';
 import { makeEnvelope, stagesOf, Topics, type RunRequested } from '@dataops/contracts';
 import { assertKafkaAccepts, createKafka, EventPublisher, explainKafkaError } from '@dataops/messaging';
-import { followRun, type RunsApiClient } from '@dataops/runs-api';
+import type { RunsApiClient } from '@dataops/runs-api';
 import { dateInZone, fireTimesBetween, manualRunId, scheduledRunId } from '@dataops/schedule';
 import { kafkaClientSettings, schedulesOf, type LoadedConfig } from '@dataops/config';
 import type { CliContext } from '../context';
 import { ExitCode, UsageError } from '../exit-codes';
 import { requirePipeline, runsApi, stagesOption, today } from '../cli-helpers';
 import { printSummary } from '../summary-report';
+import { watchRun } from '../watch-run';
 
 interface TriggerOptions {
   wait?: boolean;
@@ -85,25 +86,13 @@ async function publish(context: CliContext, loaded: LoadedConfig, pipeline: stri
 
 async function waitFor(runId: string, pipeline: string, options: TriggerOptions, loaded: LoadedConfig, context: CliContext): Promise<boolean> {
   const client = runsApi(context, options.api);
-  const say = options.json ? (text: string) => context.warn(text) : (text: string) => context.print(text);
-  const seen = new Set<string>();
-  const summary = await followRun(
-    client,
-    runId,
-    ({ run, decisions, attempts }) => {
-      for (const decision of decisions) note(seen, `decision ${decision.decision}: ${decision.reason}`, say);
-      for (const line of progressLines(attempts, run.attempt ?? 1)) note(seen, line, say);
-      for (const [stage, state] of Object.entries(run.stages)) {
-        note(seen, `${stage}: ${state?.status}`, say);
-        const details = state as { tables?: { table: string; rows: number }[]; models?: { name: string; rows: number }[]; targets?: { name: string; rows: number }[] };
-        for (const item of [...(details.tables ?? []).map((t) => [t.table, t.rows]), ...(details.models ?? []).map((m) => [m.name, m.rows]), ...(details.targets ?? []).map((t) => [t.name, t.rows])]) {
-          note(seen, `  ${stage} ${item[0]}: ${item[1]} rows`, say);
-        }
-      }
-    },
-    { timeoutMs: Number(options.timeout) * 60_000, onNotRecorded: notAdmittedHint(client, runId, pipeline, loaded, say) },
-  );
-  if (options.json) context.print(JSON.stringify(summary, null, 2));
+  const summary = await watchRun(context, client, runId, {
+    json: options.json ?? false,
+    timeoutMs: Number(options.timeout) * 60_000,
+    notRecorded: (say) => notAdmittedHint(client, runId, pipeline, loaded, say),
+  });
+  // --json: JSON lines, the progress samples first and the run summary last
+  if (options.json) context.print(JSON.stringify(summary));
   else printSummary(summary, context.print.bind(context), loaded);
   return summary.status === 'succeeded';
 }
@@ -131,23 +120,4 @@ function notAdmittedHint(client: RunsApiClient, runId: string, pipeline: string,
         : `run ${runId} not recorded after ${seconds} s: the scheduler at ${client.baseUrl} does not answer. Start it (scripts/services up scheduler) or pass --api; the request waits in dataops.run.requested and runs once a scheduler reads it. Still waiting.`,
     );
   };
-}
-
-function note(seen: Set<string>, text: string, say: (text: string) => void): void {
-  if (seen.has(text)) return;
-  seen.add(text);
-  say(text);
-}
-
-/** `  ingest orders: 12000 of ~50000 rows (reading)` for each subject a running stage reports. */
-function progressLines(attempts: Record<string, unknown>[], attempt: number): string[] {
-  const lines: string[] = [];
-  for (const row of attempts as { stage?: string; attempt?: number; workStatus?: string; progress?: Record<string, { rows?: number; estimatedRows?: number; phase?: string }> | null }[]) {
-    if (row.attempt !== attempt || row.workStatus !== 'running') continue;
-    for (const [subject, figures] of Object.entries(row.progress ?? {})) {
-      if (figures.phase === 'done' || !figures.rows) continue;
-      lines.push(`  ${row.stage} ${subject}: ${figures.rows} rows${figures.estimatedRows ? ` of ~${figures.estimatedRows}` : ''} (${figures.phase ?? 'running'})`);
-    }
-  }
-  return lines;
 }
