@@ -22,9 +22,11 @@ import os
 import re
 import shutil
 import socket
+import threading
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Callable, Dict, List, Optional, Sequence, Tuple
 from urllib.parse import parse_qsl, quote, unquote, urlsplit
 
 import pyarrow as pa
@@ -36,6 +38,8 @@ from .runtime import quote_identifier as _q
 
 # rows per batch from the reader; a batch is the unit of conversion (memory per slice ~ batch + row group)
 BATCH_ROWS = int(os.environ.get("DATAOPS_ARROW_BATCH_ROWS", "65536"))
+# a long read tells how far it got this often (rows per second and time left for people watching)
+PROGRESS_SECONDS = float(os.environ.get("DATAOPS_PROGRESS_SECONDS", "2"))
 # a row group is written when this many rows or bytes are buffered (Spark's parquet.block.size is 128 MB)
 ROW_GROUP_ROWS = 1_048_576
 ROW_GROUP_BYTES = int(os.environ.get("DATAOPS_ARROW_ROW_GROUP_BYTES", str(64 * 1024 * 1024)))
@@ -447,7 +451,29 @@ class _SliceWriter:
         self.writer.close()
 
 
-def _read_slice(source: Source, query: str, columns: Sequence[Column], schema: pa.Schema, writer: _SliceWriter) -> None:
+class RowsRead:
+    """The rows a table's slices have read so far, told at most every `every` seconds, never per batch."""
+
+    def __init__(self, table: str, every: float = PROGRESS_SECONDS, clock: Callable[[], float] = time.monotonic):
+        self.table = table
+        self.every = every
+        self.clock = clock
+        self.rows = 0
+        self.told = clock()
+        self.lock = threading.Lock()
+
+    def add(self, rows: int) -> None:
+        # under the lock: slices of one table read in threads, and counts must never go back
+        with self.lock:
+            self.rows += rows
+            now = self.clock()
+            if now - self.told < self.every:
+                return
+            self.told = now
+            progress(table=self.table, phase="reading", rows=self.rows)
+
+
+def _read_slice(source: Source, query: str, columns: Sequence[Column], schema: pa.Schema, writer: _SliceWriter, read: RowsRead) -> None:
     import connectorx as cx  # imported here: the module loads without it (tests of the pure parts)
 
     reader = cx.read_sql(
@@ -460,6 +486,7 @@ def _read_slice(source: Source, query: str, columns: Sequence[Column], schema: p
     )
     for batch in reader:
         writer.add(convert_batch(batch, columns, schema))
+        read.add(batch.num_rows)
     writer.close()
 
 
@@ -528,13 +555,14 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
         job = uuid.uuid4()
         writers = [_SliceWriter(staging, f"part-{index:05d}-{job}-c000{extension}.parquet", schema, codec) for index in range(len(slices))]
         queries = [slice_query(table, columns, predicate) for predicate in slices]
+        read = RowsRead(name)
         errors: List[BaseException] = []
 
         def run(index: int) -> None:
             if errors:
                 return  # another slice failed: the table fails, no need to read on
             try:
-                _read_slice(source, queries[index], columns, schema, writers[index])
+                _read_slice(source, queries[index], columns, schema, writers[index], read)
             except BaseException as error:  # noqa: BLE001 - ConnectorX panics are BaseExceptions
                 if isinstance(error, (KeyboardInterrupt, SystemExit)):
                     raise

@@ -177,7 +177,9 @@ def test_same_result_and_progress(runs):
         assert a["bytes"] == sum(f["bytes"] for f in a["files"])
     assert {t["table"]: t["rows"] for t in arrow["tables"]} == {"types": 5, "order items": 100, "empty": 0}
     key = lambda p: (p["table"], p["phase"])  # noqa: E731
-    assert sorted(progress_lines(runs["arrow"]["stdout"]), key=key) == sorted(progress_lines(runs["spark"]["stdout"]), key=key)
+    # the rows a long read has read so far come only from the arrow engine (every few seconds): not compared
+    milestones = lambda lines: sorted([p for p in lines if not (p["phase"] == "reading" and "rows" in p)], key=key)  # noqa: E731
+    assert milestones(progress_lines(runs["arrow"]["stdout"])) == milestones(progress_lines(runs["spark"]["stdout"]))
 
 
 @pytest.mark.parametrize("table", ["types", "order items", "empty"])

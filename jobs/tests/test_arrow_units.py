@@ -8,7 +8,7 @@ import pyarrow as pa
 import pytest
 
 from conftest import run_arrow
-from dataops_jobs.arrow_tables import Column, parse_custom_schema, parse_source, parse_temporal, slice_query
+from dataops_jobs.arrow_tables import Column, RowsRead, parse_custom_schema, parse_source, parse_temporal, slice_query
 from dataops_jobs.runtime import JobError
 
 
@@ -106,3 +106,17 @@ def test_fast_and_exact_temporal_paths_agree():
         assert fast.equals(_parse_temporal_exact(pa.array(stamps), target, True))
     dates = pa.array([s[:10] if s else None for s in stamps])
     assert parse_temporal(dates, pa.date32()).equals(_parse_temporal_exact(dates, pa.date32(), False))
+
+
+def test_a_long_read_tells_its_rows_every_few_seconds_not_every_batch(capsys):
+    now = [0.0]
+    read = RowsRead("orders", every=2, clock=lambda: now[0])
+    for _ in range(10):  # ten batches in one second: nothing told yet
+        now[0] += 0.1
+        read.add(1000)
+    now[0] += 1.5
+    read.add(1000)
+    now[0] += 0.5
+    read.add(1000)
+    lines = [json.loads(line.split(" ", 1)[1]) for line in capsys.readouterr().out.splitlines()]
+    assert lines == [{"table": "orders", "phase": "reading", "rows": 11000}]
