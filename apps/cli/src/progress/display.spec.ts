@@ -79,6 +79,8 @@ describe(ProgressDisplay.name, () => {
     it('draws bars in place, with ordinary lines above them, and clears them at the end', () => {
       const out = fakeStream(true);
       const display = new ProgressDisplay({ human: out.stream, now: clock });
+      display.log('ingest started');
+      expect(out.text()).toBe('ingest started\n'); // no bar yet: nothing would redraw it
       display.sample(orders(now, { phase: 'reading', rows: 0 }));
       now += 4000;
       display.sample(orders(now, { phase: 'reading', rows: 8000 }));
@@ -86,7 +88,6 @@ describe(ProgressDisplay.name, () => {
       display.log('ingest customers: 10000 rows');
       display.stop();
       const text = out.text();
-      expect(text).toContain(`${ESC}[?25l`); // cursor hidden while drawing
       expect(text).toContain(`${ESC}[1A`); // moves back up over its own lines
       expect(text).toContain('ingest orders');
       expect(text).toContain('8,000 of ~40,000 rows, 2,000 rows/s, ~16s left (reading)');
@@ -96,7 +97,8 @@ describe(ProgressDisplay.name, () => {
       // the line printed once, and the bars drawn again under it
       const [, afterLine] = text.split('ingest customers: 10000 rows\n');
       expect(afterLine).toContain('8,000 of ~40,000 rows');
-      expect(text.lastIndexOf('\x1b[?25h')).toBeGreaterThan(text.lastIndexOf('\x1b[?25l')); // cursor back
+      expect(text.endsWith(`${ESC}[0J`)).toBe(true); // the bars cleared: the summary follows
+      expect(text).not.toMatch(/\?25l|\?7l/); // no terminal mode a Ctrl-C would leave behind
     });
 
     it("replaces a finished stage's bar with the next stage's", () => {

@@ -127,7 +127,7 @@ export class TerminalView implements ProgressView {
   private all: SubjectState[] = [];
 
   constructor(
-    stream: TextStream,
+    private readonly stream: TextStream,
     private readonly now: Clock = Date.now,
   ) {
     this.bars = new MultiBar({
@@ -135,9 +135,11 @@ export class TerminalView implements ProgressView {
       format: formatBar,
       barsize: 20,
       fps: 4,
-      hideCursor: true,
+      // no terminal modes to restore (hidden cursor, no line wrap): a Ctrl-C kills the command
+      // before it could restore them; lines are cut to the terminal's width instead
+      hideCursor: false,
+      linewrap: true,
       clearOnComplete: true,
-      linewrap: false,
       autopadding: true,
       // lines logged above the bars overwrite them: draw every bar at each redraw, changed or not
       forceRedraw: true,
@@ -159,13 +161,19 @@ export class TerminalView implements ProgressView {
   }
 
   log(line: string): void {
-    this.bars.log(`${line}\n`);
+    // lines logged with bars wait for their redraw (a fraction of a second); with none, nothing redraws
+    if (this.drawing) this.bars.log(`${line}\n`);
+    else this.stream.write(`${line}\n`);
   }
 
   stop(): void {
     // log lines wait for the next redraw: draw once more so none is lost, then clear the bars
     this.bars.update();
     this.bars.stop();
+  }
+
+  private get drawing(): boolean {
+    return this.stageBars.size > 0;
   }
 
   /** A new stage: the bars of the stages before it, finished, make room for it. */
