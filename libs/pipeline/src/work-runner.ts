@@ -149,8 +149,12 @@ export class StageWorkRunner {
 
   /** Renews the claim and stores progress; a renewal refused means the claim is lost: stop the job. */
   private heartbeat(work: ActiveWork, progress: WorkProgress): NodeJS.Timeout {
-    const every = Math.max(1000, Math.floor(this.settings.leaseMs / 3));
+    const renewEvery = Math.max(1000, Math.floor(this.settings.leaseMs / 3));
+    const last = { at: Date.now(), figures: JSON.stringify(progress) };
     return setInterval(() => {
+      const figures = JSON.stringify(progress);
+      if (!heartbeatDue(last, figures, Date.now(), renewEvery)) return;
+      Object.assign(last, { at: Date.now(), figures });
       this.queue
         .heartbeat(work.item, this.settings.leaseMs, progress)
         .then((held) => {
@@ -160,8 +164,16 @@ export class StageWorkRunner {
           work.controller.abort();
         })
         .catch((error) => this.logger.warn(`${work.item.stage}: lease renewal failed; will retry`, { error: messageOf(error) }));
-    }, every);
+    }, Math.min(renewEvery, PROGRESS_STORE_MS));
   }
+}
+
+/** New progress reaches the ledger (and `status --follow`) this soon, instead of at the next lease renewal. */
+export const PROGRESS_STORE_MS = 2000;
+
+/** A heartbeat writes when the lease needs renewing, or when there is new progress to store. */
+export function heartbeatDue(last: { at: number; figures: string }, figures: string, now: number, renewEvery: number): boolean {
+  return figures !== last.figures || now - last.at >= renewEvery;
 }
 
 /** The figures a heartbeat stores for a subject. A `queued` subject only carries its row estimate: its clock has not started. */
