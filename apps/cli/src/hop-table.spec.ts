@@ -44,7 +44,7 @@ describe('rows per hop', () => {
       { hop: 'lake', name: '2 tables', rows: 1250, where: '/lake' },
       { hop: 'warehouse', name: 'daily_sales', rows: 30, where: '/wh/_versions/daily_sales/retail-1' },
       { hop: 'BI table', name: 'bi_pg:public.daily_sales', rows: 30, where: 'public.daily_sales' },
-      { hop: 'SFTP', name: '2 files', rows: 30, where: 'reports_sftp:upload/reports/daily_sales/2026-11-29' },
+      { hop: 'SFTP', name: 'reports_sftp (2 files)', rows: 30, where: 'upload/reports/daily_sales/2026-11-29' },
     ]);
   });
 
@@ -52,6 +52,7 @@ describe('rows per hop', () => {
     const lines = hopLines(hopsOf(summary, loaded));
     expect(lines[0]).toBe('  hop        name                             rows  where');
     expect(lines[1]).toBe('  source     2 tables                        1,250  mysql 127.0.0.1:3306/retail');
+    expect(lines[5]).toBe('  SFTP       reports_sftp (2 files)             30  upload/reports/daily_sales/2026-11-29');
   });
 
   it('says where to look: data folders, job logs, service logs, metrics and dashboards', () => {

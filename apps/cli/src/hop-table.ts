@@ -24,7 +24,9 @@ export function hopsOf(summary: RunSummary, loaded?: LoadedConfig): Hop[] {
   }
   for (const model of summary.stages.transform?.models ?? []) hops.push({ hop: 'warehouse', name: model.name, rows: model.rows, where: model.path });
   for (const target of summary.stages.export?.targets ?? []) {
-    if (target.type === 'sftp') hops.push({ hop: 'SFTP', name: `${target.files.length} files`, rows: target.rows, where: target.name });
+    // an SFTP target is named <connection>:<folder>
+    const [connection, folder] = splitOnce(target.name, ':');
+    if (target.type === 'sftp') hops.push({ hop: 'SFTP', name: `${connection} (${target.files.length} files)`, rows: target.rows, where: folder });
     else hops.push({ hop: 'BI table', name: target.name, rows: target.rows, where: target.table ?? '' });
   }
   return hops;
@@ -65,6 +67,11 @@ function sourceName(pipeline: string, loaded?: LoadedConfig): string {
   const connection = connectionName ? loaded?.config.connections[connectionName] : undefined;
   if (!connection || connection.type === 'sftp') return connectionName ?? '';
   return `${connection.type} ${connection.host}:${connection.port}/${connection.database}`;
+}
+
+function splitOnce(text: string, separator: string): [string, string] {
+  const at = text.indexOf(separator);
+  return at < 0 ? [text, ''] : [text.slice(0, at), text.slice(at + 1)];
 }
 
 function sum(values: number[]): number {
