@@ -27,6 +27,9 @@ INSERT INTO all_types VALUES
   x'', x'00000000', '', NULL),
  (3, NULL, NULL, NULL, NULL, NULL, NULL, NULL, '0000-00-00', '0000-00-00 00:00:00', NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
   NULL, NULL, NULL, NULL);
+SET SESSION sql_mode = 'ALLOW_INVALID_DATES';
+INSERT INTO all_types (id, d, dt) VALUES (4, '2021-02-30', '2020-00-15 10:00:00.000000'), (5, '2024-02-29', '2024-02-29 23:59:59.999999');
+SET SESSION sql_mode = DEFAULT;
 CREATE TABLE skewed (id BIGINT PRIMARY KEY, v INT);
 INSERT INTO skewed SELECT seq, 1 FROM seq_1_to_1000;
 INSERT INTO skewed SELECT 1000000000000 + seq, 2 FROM seq_1_to_40000;
@@ -136,8 +139,12 @@ print(json.dumps([dict(zip(cols, [v.hex() if isinstance(v, (bytes, bytearray)) e
     expect(nulls).toMatchObject({ d: null, dt: null, tiny1: null, dec65: null });
   });
 
-  it('turns zero dates into NULL and counts them per column', () => {
-    expect(table(first, 'all_types').zeroDates).toEqual({ d: 1, dt: 1 });
+  it('turns zero dates and dates the calendar does not have into NULL, and counts them per column', () => {
+    // row 3: 0000-00-00; row 4: 30 February and a zero month; row 5: 29 February 2024, a date
+    expect(table(first, 'all_types').zeroDates).toEqual({ d: 2, dt: 2 });
+    const rows = readRows<Record<string, string | null>>(table(first, 'all_types').path);
+    expect(rows[3]).toMatchObject({ d: null, dt: null });
+    expect(rows[4]).toMatchObject({ d: '2024-02-29', dt: '2024-02-29 23:59:59.999999' });
   });
 
   it('plans slices of similar size from the data for a skewed key, and one slice for a table without a key', async () => {

@@ -114,7 +114,7 @@ export class MysqlCatalogRepository {
   /** Zero dates per column ('0000-00-00…'), which the reader turns into NULL. */
   async zeroDates(table: string, columns: string[], where: string): Promise<Record<string, number>> {
     if (columns.length === 0) return {};
-    const sums = columns.map((column, index) => `SUM(CAST(${quoteIdentifier(column)} AS CHAR) LIKE '0000-00-00%') AS z${index}`);
+    const sums = columns.map((column, index) => `SUM(${notACalendarDate(`CAST(${quoteIdentifier(column)} AS CHAR)`)}) AS z${index}`);
     const [row] = await this.query<Record<string, string | null>>(`SELECT ${sums.join(', ')} FROM ${quoteIdentifier(table)} WHERE ${where}`, []);
     return Object.fromEntries(columns.map((column, index) => [column, Number(row[`z${index}`] ?? 0)]).filter(([, count]) => Number(count) > 0));
   }
@@ -131,6 +131,17 @@ export class MysqlCatalogRepository {
       throw classify(error, this.database);
     }
   }
+}
+
+/**
+ * True for the values ingest turns into NULL: zero dates (0000-00-00), a zero month or day
+ * (2020-00-15, which NO_ZERO_IN_DATE would refuse) and days the month does not have (2021-02-30,
+ * kept by ALLOW_INVALID_DATES). Year 0 with a real month and day is a date (proleptic Gregorian).
+ */
+export function notACalendarDate(text: string): string {
+  const month = `SUBSTRING(${text}, 6, 2)`;
+  const day = `SUBSTRING(${text}, 9, 2)`;
+  return `(${month} = '00' OR ${day} = '00' OR CAST(${day} AS UNSIGNED) > DAY(LAST_DAY(CONCAT(LEFT(${text}, 7), '-01'))))`;
 }
 
 function uniqueKeysOf(rows: { index: string; column: string }[]): string[][] {
