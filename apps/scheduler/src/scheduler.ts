@@ -1,5 +1,5 @@
-import { allTopics, stagesOf, Topics, type Envelope, type StageName } from '@dataops/contracts';
-import { schedulesOf, type LoadedConfig } from '@dataops/config';
+import { allTopics, stagesOf, Topics, type Envelope, type RunSummary, type StageName } from '@dataops/contracts';
+import { deliveringStage, schedulesOf, type LoadedConfig } from '@dataops/config';
 import { RunCoordinator, RunLedger, type AdmissionPolicy } from '@dataops/ledger';
 import { retryUntilStopped } from '@dataops/messaging';
 import { withRunContext } from '@dataops/observability';
@@ -25,7 +25,9 @@ export async function runScheduler(): Promise<void> {
     onOutbox: () => context.relay.kick(),
     onFinished: (summary) => {
       context.metrics.runs.inc({ pipeline: summary.pipeline, status: summary.status });
-      if (summary.status === 'succeeded') context.metrics.lastSuccess.set({ pipeline: summary.pipeline }, Date.parse(summary.finishedAt ?? '') / 1000 || Date.now() / 1000);
+      if (summary.status === 'succeeded' && deliversThePipeline(context.loaded, summary)) {
+        context.metrics.lastSuccess.set({ pipeline: summary.pipeline }, Date.parse(summary.finishedAt ?? '') / 1000 || Date.now() / 1000);
+      }
     },
   });
   const schedules = Object.fromEntries(
@@ -107,6 +109,12 @@ function readApiToken(context: ServiceContext): ApiToken {
     context.logger.error(`cannot start: ${(error as Error).message}`);
     process.exit(2);
   }
+}
+
+/** A successful run that covered the pipeline's delivering stage (not an hourly import alone). */
+function deliversThePipeline(loaded: LoadedConfig, summary: RunSummary): boolean {
+  const definition = loaded.config.pipelines[summary.pipeline];
+  return !!definition && stagesOf({ stages: summary.covers }).includes(deliveringStage(definition));
 }
 
 /** The policy of the schedule covering exactly these stages, else of the pipeline's first schedule. */
