@@ -124,7 +124,10 @@ def parse_source(url: str, login: Dict[str, str]) -> Source:
     properties = dict(parse_qsl(parts.query, keep_blank_values=True))
     for key, values in _TLS_PROPERTIES.items():
         if str(properties.get(key, "")).upper() in {v.upper() for v in values}:
-            raise JobError(f"the source asks for TLS ({key}={properties[key]}), which the arrow engine does not support yet: use the spark engine")
+            raise JobError(
+                f"the source asks for TLS ({key}={properties[key]}), which the arrow engine (ConnectorX) does not negotiate: "
+                "set source.engine: spark, or leave engine unset (a source connection with tls is read by Spark)"
+            )
     return Source(host, port, database, properties, login["user"], login["password"])
 
 

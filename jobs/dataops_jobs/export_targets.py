@@ -7,6 +7,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
 
+from .jdbc_tls import jdbc_tls_properties
 from .runtime import JobError, progress, quote_identifier
 
 
@@ -38,6 +39,7 @@ def load_staging(spark: SparkSession, target: Dict[str, Any], login: Dict[str, s
         (frame.write.mode("append").format("jdbc")
          .option("url", target["url"]).option("dbtable", target["staging"]).option("driver", target["driver"])
          .option("user", login["user"]).option("password", login["password"])
+         .options(**jdbc_tls_properties(spark, target.get("tls"), target["url"]))
          .option("batchsize", 10000).option("isolationLevel", "READ_COMMITTED").save())
     except Exception as error:  # noqa: BLE001
         text = str(error).splitlines()[0][:1500]

@@ -6,6 +6,7 @@ from typing import Any, Dict, List
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
+from .jdbc_tls import jdbc_tls_properties
 from .runtime import JobError, progress
 from .runtime import quote_identifier as _q
 
@@ -21,6 +22,7 @@ def _read_table(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
         "driver": "com.mysql.cj.jdbc.Driver",
         "fetchsize": STREAMING_FETCH_SIZE,
         "customSchema": table["customSchema"],
+        **login.get("tls", {}),
     }
     frame = spark.read.jdbc(url=spec["url"], table=table["query"], predicates=table["slices"], properties=properties)
     # dates and times arrive as exact text; Spark's own (proleptic Gregorian) cast makes them typed.
@@ -70,7 +72,8 @@ def _transient(error: Exception) -> bool:
 
 def ingest(spark: SparkSession, spec: Dict[str, Any], secrets: Dict[str, Any]) -> Dict[str, Any]:
     spark.conf.set("spark.sql.caseSensitive", "true")
-    login = secrets["source"]
+    # TLS: Connector/J's trust store (and client key store) made once for every table
+    login = {**secrets["source"], "tls": jdbc_tls_properties(spark, spec.get("tls"), spec["url"])}
     tables = spec["tables"]
     # tables in parallel, bounded so the slices reading at once never exceed the source's connection budget
     widest = max([len(t["slices"]) for t in tables] or [1])

@@ -116,6 +116,8 @@ def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]
     with open(args.spec, encoding="utf-8") as handle:
         spec = json.load(handle)
     secrets = _read_secrets(args.secrets)
+    # the job's private folder (0700, removed with the job): where files made for drivers go
+    os.environ.setdefault("DATAOPS_JOB_DIR", os.path.dirname(os.path.abspath(args.spec)))
     spark = SparkSession.builder.getOrCreate()
     spark.sparkContext.setLogLevel(os.environ.get("DATAOPS_SPARK_LOG_LEVEL", "WARN"))
     # Strings stay as written: Spark would pad values of columns it knows as CHAR(n) (from JDBC

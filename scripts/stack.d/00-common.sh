@@ -111,6 +111,7 @@ write_env() {
     echo "export DATAOPS_PG_PORT=$PG_PORT"
     echo "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
     kafka_tls_env_lines
+    database_tls_env_lines
     echo "export DATAOPS_SFTP_HOST=127.0.0.1"
     echo "export DATAOPS_SFTP_PORT=$SFTP_PORT"
     echo "export DATAOPS_SFTP_ROOT=$SFTP_SERVED/root"

@@ -16,12 +16,15 @@ start_mariadb() {
       --skip-test-db > "$LOGS/mariadb-init.log" 2>&1 || { tail -n 30 "$LOGS/mariadb-init.log" >&2; die 1 "MariaDB initialisation failed"; }
   fi
   chown mysql:mysql "$RUN"
+  # TLS offered beside plain TCP (12-database-tls.sh): require_secure_transport stays OFF
+  database_tls_copy mysql "$MARIADB_TLS"
   # local_infile: the sample loader uses LOAD DATA LOCAL INFILE; UTC so TIMESTAMP reads are instants
   # setsid: its own session, so a Ctrl-C on the caller (the demo, the tests) does not reach it
   setsid mariadbd --no-defaults --user=mysql --datadir="$MARIADB_DIR" --socket="$MARIADB_SOCK" --pid-file="$MARIADB_PID" \
     --port="$MYSQL_PORT" --bind-address=127.0.0.1 --log-error="$LOGS/mariadb.log" --local-infile=1 \
     --character-set-server=utf8mb4 --collation-server=utf8mb4_unicode_ci --default-time-zone=+00:00 \
     --innodb-buffer-pool-size=512M --innodb-log-file-size=256M --max-connections=300 --skip-name-resolve \
+    --ssl-ca="$MARIADB_TLS/ca.crt" --ssl-cert="$MARIADB_TLS/server.crt" --ssl-key="$MARIADB_TLS/server.key" --require-secure-transport=OFF \
     > /dev/null 2>&1 < /dev/null &
   wait_for mariadb 60 "$LOGS/mariadb.log" mariadb_root -e 'SELECT 1'
   mariadb_users
@@ -51,4 +54,4 @@ SQL
 }
 
 stop_mariadb() { stop_pidfile mariadb "$MARIADB_PID"; }
-status_mariadb() { show_status mariadb "$MARIADB_PID" "$MYSQL_PORT" "databases retail, bi; users in .dataops/secrets/*-mysql.options"; }
+status_mariadb() { show_status mariadb "$MARIADB_PID" "$MYSQL_PORT" "databases retail, bi; users in .dataops/secrets/*-mysql.options; TLS optional (CA .dataops/secrets/db-ca.pem)"; }

@@ -21,8 +21,10 @@ start_postgres() {
       > "$LOGS/postgres-init.log" 2>&1 || { tail -n 30 "$LOGS/postgres-init.log" >&2; die 1 "PostgreSQL initialisation failed"; }
   fi
   touch "$LOGS/postgres.log"; chown postgres:postgres "$LOGS/postgres.log"
+  # TLS offered beside plain TCP (12-database-tls.sh): the `host` lines of pg_hba.conf accept both
+  database_tls_copy postgres "$POSTGRES_TLS"
   as_postgres "$bin/pg_ctl" -D "$PG_DIR" -l "$LOGS/postgres.log" -w -t 60 \
-    -o "-p $PG_PORT -k $PG_SOCKDIR -c listen_addresses=127.0.0.1 -c max_connections=200" start > /dev/null \
+    -o "-p $PG_PORT -k $PG_SOCKDIR -c listen_addresses=127.0.0.1 -c max_connections=200 -c ssl=on -c ssl_ca_file=$POSTGRES_TLS/ca.crt -c ssl_cert_file=$POSTGRES_TLS/server.crt -c ssl_key_file=$POSTGRES_TLS/server.key" start > /dev/null \
     || { tail -n 30 "$LOGS/postgres.log" >&2; die 1 "PostgreSQL did not start"; }
   postgres_roles
   say "postgresql ready on 127.0.0.1:$PG_PORT"
@@ -51,7 +53,7 @@ stop_postgres() {
 status_postgres() {
   local pid; pid=$(pg_pid)
   if pid_alive "$pid"; then
-    printf '%-10s running  pid=%-7s port=%-5s %s\n' postgresql "$pid" "$PG_PORT" "databases bi, dataops_control; user dataops (.dataops/secrets/*-postgres.password)"
+    printf '%-10s running  pid=%-7s port=%-5s %s\n' postgresql "$pid" "$PG_PORT" "databases bi, dataops_control; user dataops (.dataops/secrets/*-postgres.password); TLS optional (CA .dataops/secrets/db-ca.pem)"
   else
     printf '%-10s stopped\n' postgresql; return 1
   fi

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import type { Connection, DataopsConfig } from './schema';
 import { credentialFiles, CredentialsError, kafkaFileProblems, privateFileProblem, resolveDatabaseCredentials, resolveSftpCredentials } from './secrets';
+import { databaseTlsFileProblems } from './database-tls';
 
 /** A problem found after the schema passed, at a field path; the loader adds file and line. */
 export interface Finding {
@@ -29,6 +30,10 @@ function databaseAndSftpFindings(config: DataopsConfig, configDir: string, optio
   return Object.entries(config.connections).flatMap(([name, connection]) => {
     const at: PropertyKey[] = ['connections', name];
     const findings = options.readSecrets ? credentialFindings(connection, configDir, options.env, at) : [];
+    // the CA and client certificate must exist; the client key must also be private (0600)
+    if (connection.type !== 'sftp') {
+      for (const problem of databaseTlsFileProblems(connection.tls, configDir, options.readSecrets)) findings.push({ path: [...at, ...problem.field], message: problem.message });
+    }
     if (connection.type === 'sftp' && connection.knownHosts && !existsSync(connection.knownHosts)) {
       findings.push({ path: [...at, 'knownHosts'], message: `known_hosts file ${connection.knownHosts} does not exist; pin the server key with: ssh-keyscan -p ${connection.port} ${connection.host} > ${connection.knownHosts}` });
     }

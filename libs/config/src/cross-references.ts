@@ -27,6 +27,10 @@ export function crossReferenceFindings(config: DataopsConfig): Finding[] {
     if (pipeline.source.engine === 'arrow' && !isLocalPath(config.storage.lake)) {
       report([...at, 'source', 'engine'], `engine arrow writes to a local lake only, not ${config.storage.lake}: use engine spark for hdfs:// or s3a://`);
     }
+    const source = config.connections[pipeline.source.connection];
+    if (pipeline.source.engine === 'arrow' && source?.type === 'mysql' && source.tls) {
+      report([...at, 'source', 'engine'], `engine arrow does not negotiate TLS, and connection ${pipeline.source.connection} has tls: use engine spark (or remove the line: a source with tls is read by Spark)`);
+    }
     checkSchedule(at, pipeline, report);
     checkIngestModes(at, pipeline, report);
     checkModels(at, pipeline, report);

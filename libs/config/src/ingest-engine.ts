@@ -5,10 +5,14 @@ export type IngestEngine = 'spark' | 'arrow' | 'sqoop';
 /**
  * The engine a pipeline imports with: the one it names, else the fast single-machine path when
  * everything is on this machine (Spark `local[…]` and a lake on local disk), else Spark. A cluster
- * master or an hdfs:// / s3a:// lake keeps Spark, which scales out and writes object stores.
+ * master or an hdfs:// / s3a:// lake keeps Spark, which scales out and writes object stores; so
+ * does a source connection with `tls`, which the arrow engine cannot negotiate.
  */
-export function ingestEngineOf(config: Pick<DataopsConfig, 'spark' | 'storage'>, pipeline: Pick<PipelineConfig, 'source'>): IngestEngine {
+export function ingestEngineOf(config: Pick<DataopsConfig, 'spark' | 'storage'> & Partial<Pick<DataopsConfig, 'connections'>>, pipeline: Pick<PipelineConfig, 'source'>): IngestEngine {
   if (pipeline.source.engine) return pipeline.source.engine;
+  // the arrow engine (ConnectorX) does not negotiate TLS: a source with tls is read by Spark
+  const source = config.connections?.[pipeline.source.connection];
+  if (source && source.type !== 'sftp' && source.tls) return 'spark';
   return isLocalMaster(config.spark.master) && isLocalPath(config.storage.lake) ? 'arrow' : 'spark';
 }
 

@@ -43,7 +43,15 @@ function resolveKafka(kafka: KafkaConfig, dir: string): KafkaConfig {
 }
 
 function resolveConnection(connection: Connection, dir: string): Connection {
-  if (connection.type !== 'sftp') return { ...connection, credentials: resolveCredentials(connection.credentials, dir) };
+  if (connection.type !== 'sftp') {
+    const tls = connection.tls;
+    const file = (path: string | undefined) => (path === undefined ? undefined : absolute(path, dir));
+    return {
+      ...connection,
+      credentials: resolveCredentials(connection.credentials, dir),
+      ...(tls ? { tls: { ...tls, caFile: file(tls.caFile), certFile: file(tls.certFile), keyFile: file(tls.keyFile) } } : {}),
+    };
+  }
   return {
     ...connection,
     credentials: resolveCredentials(connection.credentials, dir),

@@ -30,14 +30,39 @@ export const sftpCredentials = z.union([privateKeyCredentials, passwordFileCrede
 
 const port = z.coerce.number().int().min(1).max(65535);
 
+/**
+ * TLS to a MySQL/MariaDB or PostgreSQL server. verify-full (the default): the server's certificate
+ * must chain to caFile and name the host written in `host`; verify-ca: chain only; require:
+ * encrypted, certificate not checked (only against a throwaway server).
+ */
+export const databaseTls = z
+  .strictObject({
+    mode: z.enum(['require', 'verify-ca', 'verify-full']).default('verify-full'),
+    /** PEM file of the CA certificate(s) the server's certificate chains to */
+    caFile: z.string().min(1).optional(),
+    /** PEM client certificate, for servers that require one; needs keyFile */
+    certFile: z.string().min(1).optional(),
+    /** its private key (PEM, unencrypted, PKCS#8 for the Spark side), mode 0600 */
+    keyFile: z.string().min(1).optional(),
+  })
+  .refine((tls) => (tls.certFile === undefined) === (tls.keyFile === undefined), {
+    message: 'set certFile and keyFile together (a client certificate needs its key)',
+  })
+  .refine((tls) => tls.mode === 'require' || tls.caFile !== undefined, {
+    message: 'verify-full and verify-ca check the server certificate against caFile: set tls.caFile (the CA that signed the server certificate)',
+    path: ['caFile'],
+  });
+
 export const mysqlConnection = z.strictObject({
   type: z.literal('mysql'),
   host: z.string().min(1),
   port: port.default(3306),
   database: z.string().min(1),
   credentials: databaseCredentials,
-  /** extra JDBC/mysql2 properties that are not secret, e.g. { sslMode: REQUIRED } */
+  /** extra JDBC/mysql2 properties that are not secret, e.g. { useCompression: 'true' } */
   properties: z.record(z.string(), z.string()).default({}),
+  /** TLS to the server (Node and Spark sides); plain TCP without it */
+  tls: databaseTls.optional(),
 });
 
 export const postgresConnection = z.strictObject({
@@ -47,6 +72,8 @@ export const postgresConnection = z.strictObject({
   database: z.string().min(1),
   credentials: databaseCredentials,
   properties: z.record(z.string(), z.string()).default({}),
+  /** TLS to the server (Node and Spark sides); plain TCP without it */
+  tls: databaseTls.optional(),
 });
 
 export const sftpConnection = z
@@ -305,3 +332,4 @@ export type SparkConfig = z.infer<typeof spark>;
 export type KafkaConfig = z.infer<typeof kafka>;
 export type KafkaTlsConfig = z.infer<typeof kafkaTls>;
 export type KafkaSaslConfig = z.infer<typeof kafkaSasl>;
+export type DatabaseTlsConfig = z.infer<typeof databaseTls>;

@@ -1,8 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { LoadedConfig, SftpConnection } from '@dataops/config';
-import { resolveDatabaseCredentials } from '@dataops/config';
+import type { Connection, LoadedConfig, SftpConnection } from '@dataops/config';
+import { jdbcTlsSpec, resolveDatabaseCredentials } from '@dataops/config';
 import type { ExportCompleted, ModelResult, TargetResult } from '@dataops/contracts';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import type { SparkRunner } from '@dataops/spark';
@@ -92,6 +92,7 @@ export class ExportStage {
         connection: item.target.connection,
         url: item.repository.jdbcUrl,
         driver: item.repository.driver,
+        tls: jdbcTlsOf(this.loaded.config.connections[item.target.connection], item.target.connection),
         staging: item.staging,
         columns: (item.model.columns ?? []).map((column) => column.name),
         model: source(item.model),
@@ -121,5 +122,7 @@ export class ExportStage {
   }
 }
 
+/** The TLS files of a JDBC target for the job (paths only), or null without TLS. */
+const jdbcTlsOf = (connection: Connection | undefined, name: string) => (connection && connection.type !== 'sftp' ? (jdbcTlsSpec(connection, undefined, name) ?? null) : null);
 const jdbcName = (item: PreparedJdbcExport) => `${item.target.connection}:${item.table}`;
 const sftpName = (item: SftpDelivery) => `${item.target.connection}:${item.remoteDir}`;

@@ -21,7 +21,9 @@ export interface PreparedJdbcExport {
 export function openTarget(connection: Connection, loaded: LoadedConfig): JdbcTargetRepository {
   if (connection.type === 'sftp') throw new TerminalError('a jdbc export needs a mysql or postgres connection');
   const login = resolveDatabaseCredentials(connection.credentials, loaded.dir);
-  return connection.type === 'postgres' ? new PostgresTarget(connection, login) : new MysqlTarget(connection, login);
+  // the connection's name, for messages (a TLS refusal names it)
+  const name = Object.entries(loaded.config.connections).find(([, candidate]) => candidate === connection)?.[0];
+  return connection.type === 'postgres' ? new PostgresTarget(connection, login, name) : new MysqlTarget(connection, login, name);
 }
 
 /**

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import type { ModelResult } from '@dataops/contracts';
-import type { MysqlConnection } from '@dataops/config';
+import { databaseTlsError, jdbcTlsUrlProperties, mysqlClientOptions, type MysqlConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
 import { RUNS_TABLE, type JdbcTargetRepository, type SwitchRequest, type TargetColumn } from './jdbc-target';
 import { targetType } from './sql-types';
@@ -13,10 +13,21 @@ export class MysqlTarget implements JdbcTargetRepository {
   readonly jdbcUrl: string;
   private readonly pool: mysql.Pool;
 
-  constructor(private readonly connection: MysqlConnection, login: { user: string; password: string }) {
-    this.pool = mysql.createPool({ host: connection.host, port: connection.port, user: login.user, password: login.password, database: connection.database, connectionLimit: 2, timezone: 'Z', charset: 'utf8mb4' });
+  constructor(
+    private readonly connection: MysqlConnection,
+    login: { user: string; password: string },
+    private readonly name?: string,
+  ) {
+    this.pool = mysql.createPool({ ...mysqlClientOptions(connection, login, undefined, name), connectionLimit: 2, timezone: 'Z', charset: 'utf8mb4' });
     // rewriteBatchedStatements: Spark's batches go as multi-row INSERTs; UTC so DATETIME(6) keeps the value written
-    this.jdbcUrl = `jdbc:mysql://${connection.host}:${connection.port}/${connection.database}?rewriteBatchedStatements=true&connectionTimeZone=UTC&forceConnectionTimeZoneToSession=true&characterEncoding=UTF-8`;
+    const properties = new URLSearchParams({
+      rewriteBatchedStatements: 'true',
+      connectionTimeZone: 'UTC',
+      forceConnectionTimeZoneToSession: 'true',
+      characterEncoding: 'UTF-8',
+      ...jdbcTlsUrlProperties(connection),
+    });
+    this.jdbcUrl = `jdbc:mysql://${connection.host}:${connection.port}/${connection.database}?${properties}`;
   }
 
   async loadedRun(table: string, runId: string): Promise<number | undefined> {
@@ -83,7 +94,7 @@ export class MysqlTarget implements JdbcTargetRepository {
       return staged;
     } catch (error) {
       await connection.rollback().catch(() => undefined);
-      throw classify(error, request.table);
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, request.table);
     } finally {
       connection.release();
     }
@@ -102,7 +113,7 @@ export class MysqlTarget implements JdbcTargetRepository {
       const [rows] = await this.pool.query(sql, params);
       return rows as Record<string, unknown>[];
     } catch (error) {
-      throw classify(error, `MySQL ${this.connection.host}:${this.connection.port}/${this.connection.database}`);
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, `MySQL ${this.connection.host}:${this.connection.port}/${this.connection.database}`);
     }
   }
 }

@@ -1,6 +1,6 @@
 import { Pool } from 'pg';
 import type { ModelResult } from '@dataops/contracts';
-import type { PostgresConnection } from '@dataops/config';
+import { databaseTlsError, jdbcTlsUrlProperties, pgClientOptions, type PostgresConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
 import { RUNS_TABLE, type JdbcTargetRepository, type SwitchRequest, type TargetColumn } from './jdbc-target';
 import { targetType } from './sql-types';
@@ -15,11 +15,16 @@ export class PostgresTarget implements JdbcTargetRepository {
   readonly jdbcUrl: string;
   private readonly pool: Pool;
 
-  constructor(connection: PostgresConnection, login: { user: string; password: string }) {
-    this.pool = new Pool({ host: connection.host, port: connection.port, database: connection.database, user: login.user, password: login.password, max: 2 });
+  constructor(
+    private readonly connection: PostgresConnection,
+    login: { user: string; password: string },
+    private readonly name?: string,
+  ) {
+    this.pool = new Pool({ ...pgClientOptions(connection, login, undefined, name), max: 2 });
     this.pool.on('error', () => undefined);
     // reWriteBatchedInserts: the driver sends Spark's batches as multi-row INSERTs
-    this.jdbcUrl = `jdbc:postgresql://${connection.host}:${connection.port}/${connection.database}?reWriteBatchedInserts=true`;
+    const properties = new URLSearchParams({ reWriteBatchedInserts: 'true', ...jdbcTlsUrlProperties(connection) });
+    this.jdbcUrl = `jdbc:postgresql://${connection.host}:${connection.port}/${connection.database}?${properties}`;
   }
 
   async loadedRun(table: string, runId: string): Promise<number | undefined> {
@@ -87,7 +92,7 @@ export class PostgresTarget implements JdbcTargetRepository {
       return inserted.rowCount ?? 0;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw classify(error, request.table);
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, request.table);
     } finally {
       client.release();
     }
@@ -105,7 +110,7 @@ export class PostgresTarget implements JdbcTargetRepository {
     try {
       return await this.pool.query(sql, params);
     } catch (error) {
-      throw classify(error, 'PostgreSQL');
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, 'PostgreSQL');
     }
   }
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { MysqlConnection } from '@dataops/config';
+import { jdbcTlsSpec, jdbcTlsUrlProperties, type MysqlConnection } from '@dataops/config';
 import { quoteIdentifier, customSchema, textCasts } from './type-mapping';
 import type { TablePlan } from './planner';
 
@@ -32,7 +32,8 @@ const LOSSLESS_PROPERTIES: Record<string, string> = {
 };
 
 export function jdbcUrl(connection: MysqlConnection): string {
-  const properties = new URLSearchParams({ ...LOSSLESS_PROPERTIES, ...connection.properties });
+  // TLS (sslMode) last: the connection's `tls` decides, not a leftover property
+  const properties = new URLSearchParams({ ...LOSSLESS_PROPERTIES, ...connection.properties, ...jdbcTlsUrlProperties(connection) });
   return `jdbc:mysql://${connection.host}:${connection.port}/${encodeURIComponent(connection.database)}?${properties}`;
 }
 
@@ -41,9 +42,13 @@ export function readQuery(plan: TablePlan): string {
   return `(SELECT ${select} FROM ${quoteIdentifier(plan.table)} WHERE ${plan.where}) AS dataops_read`;
 }
 
-export function ingestJobSpec(connection: MysqlConnection, maxConnections: number, plans: { plan: TablePlan; dataPath: string }[]) {
+/** `name`: the source connection's name, for messages of the job */
+export function ingestJobSpec(connection: MysqlConnection, maxConnections: number, plans: { plan: TablePlan; dataPath: string }[], name?: string) {
+  const tls = jdbcTlsSpec(connection, undefined, name);
   return {
     url: jdbcUrl(connection),
+    // the CA, client certificate and key paths the job turns into Connector/J's trust and key stores
+    ...(tls ? { tls } : {}),
     maxConnections,
     compression: 'snappy',
     tables: plans.map(({ plan, dataPath }) => ({

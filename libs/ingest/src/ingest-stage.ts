@@ -32,7 +32,7 @@ export class IngestStage {
     const { pipeline, connection, sourceName } = this.source(request.pipeline);
     const manifests = new ManifestRepository(lakeStoreFor(this.loaded.config.storage.lake), this.loaded.config.storage.lake);
     const login = resolveDatabaseCredentials(connection.credentials, this.loaded.dir);
-    const catalog = await MysqlCatalogRepository.connect(connection, login);
+    const catalog = await MysqlCatalogRepository.connect(connection, login, pipeline.source.connection);
     try {
       const tables = selectTables(await catalog.tables(pipeline.source.tables.views), pipeline.source, request.tables);
       const committed = new Map<string, LakeManifest>();
@@ -76,7 +76,7 @@ export class IngestStage {
         script: engine === 'arrow' ? 'arrow_ingest.py' : 'ingest.py',
         runtime: engine === 'arrow' ? 'python' : 'spark-submit',
         runId: request.runId,
-        spec: ingestJobSpec(connection, pipeline.source.maxConnections, located),
+        spec: ingestJobSpec(connection, pipeline.source.maxConnections, located, pipeline.source.connection),
         secrets: { source: login },
         signal: options.signal,
         logFile: options.jobLogPath,

@@ -1,5 +1,5 @@
 import mysql from 'mysql2/promise';
-import type { MysqlConnection } from '@dataops/config';
+import { databaseTlsError, mysqlClientOptions, type MysqlConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
 import { quoteIdentifier } from './type-mapping';
 
@@ -31,13 +31,10 @@ export class MysqlCatalogRepository {
     readonly database: string,
   ) {}
 
-  static async connect(connection: MysqlConnection, login: Login): Promise<MysqlCatalogRepository> {
+  /** `name`: the connection's name in the config, for messages */
+  static async connect(connection: MysqlConnection, login: Login, name?: string): Promise<MysqlCatalogRepository> {
     const pool = mysql.createPool({
-      host: connection.host,
-      port: connection.port,
-      user: login.user,
-      password: login.password,
-      database: connection.database,
+      ...mysqlClientOptions(connection, login, undefined, name),
       connectionLimit: 2,
       timezone: 'Z',
       dateStrings: true,
@@ -48,7 +45,7 @@ export class MysqlCatalogRepository {
     const repository = new MysqlCatalogRepository(pool, connection.database);
     await repository.query('SELECT 1', []).catch((error) => {
       void pool.end();
-      throw classify(error, `${connection.host}:${connection.port}/${connection.database}`);
+      throw databaseTlsError(error, connection, name) ?? classify(error, `${connection.host}:${connection.port}/${connection.database}`);
     });
     return repository;
   }

@@ -1,5 +1,5 @@
 import { Pool, type PoolClient } from 'pg';
-import { resolveDatabaseCredentials, type LoadedConfig } from '@dataops/config';
+import { pgClientOptions, resolveDatabaseCredentials, tlsFailureReason, type LoadedConfig } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
 import { ledgerSchema } from './ledger-schema';
 
@@ -13,7 +13,7 @@ export function controlPool(loaded: LoadedConfig, max = 5): Pool {
   const connection = loaded.config.connections[name];
   if (connection?.type !== 'postgres') throw new TerminalError(`control.connection ${name} must be a postgres connection`);
   const login = resolveDatabaseCredentials(connection.credentials, loaded.dir);
-  const pool = new Pool({ host: connection.host, port: connection.port, database: connection.database, user: login.user, password: login.password, max, connectionTimeoutMillis: 5000 });
+  const pool = new Pool({ ...pgClientOptions(connection, login, loaded.dir, name), max, connectionTimeoutMillis: 5000 });
   // an idle client losing its server (a restart) must not crash the process: the next query reconnects
   pool.on('error', () => undefined);
   return pool;
@@ -57,6 +57,9 @@ export function controlDbError(error: unknown): Error {
   if (error instanceof TerminalError || error instanceof TransientError) return error;
   const code = (error as { code?: string }).code ?? '';
   const message = (error as Error).message ?? String(error);
+  // a certificate problem is not fixed by waiting: say what to fix (the control connection's tls)
+  const tls = tlsFailureReason(error);
+  if (tls) return new TerminalError(`control database (control.connection): TLS: ${tls}`, { cause: error });
   if (TRANSIENT_CODES.has(code) || /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|terminating connection/i.test(message)) {
     return new TransientError(`control database unavailable (${code || message}); will retry`, { cause: error });
   }

@@ -1,6 +1,6 @@
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
-import { resolveDatabaseCredentials, type LoadedConfig } from '@dataops/config';
+import { databaseTlsError, mysqlClientOptions, pgClientOptions, resolveDatabaseCredentials, type LoadedConfig } from '@dataops/config';
 import type { ReadinessProbe } from '@dataops/observability';
 
 /** A `SELECT 1` per database connection the service needs. */
@@ -11,13 +11,18 @@ export function databaseProbes(loaded: LoadedConfig, connectionNames: string[]):
       const connection = loaded.config.connections[name];
       if (!connection || connection.type === 'sftp') return;
       const login = resolveDatabaseCredentials(connection.credentials, loaded.dir);
-      if (connection.type === 'mysql') {
-        const client = await mysql.createConnection({ host: connection.host, port: connection.port, user: login.user, password: login.password, database: connection.database, connectTimeout: 2500 });
-        await client.query('SELECT 1').finally(() => client.end());
-      } else {
-        const client = new Client({ host: connection.host, port: connection.port, user: login.user, password: login.password, database: connection.database, connectionTimeoutMillis: 2500 });
-        await client.connect();
-        await client.query('SELECT 1').finally(() => client.end());
+      try {
+        if (connection.type === 'mysql') {
+          const client = await mysql.createConnection({ ...mysqlClientOptions(connection, login, loaded.dir, name), connectTimeout: 2500 });
+          await client.query('SELECT 1').finally(() => client.end());
+        } else {
+          const client = new Client({ ...pgClientOptions(connection, login, loaded.dir, name), connectionTimeoutMillis: 2500 });
+          await client.connect();
+          await client.query('SELECT 1').finally(() => client.end());
+        }
+      } catch (error) {
+        // a certificate problem says what to fix, naming the connection
+        throw databaseTlsError(error, connection, name) ?? error;
       }
     },
   }));

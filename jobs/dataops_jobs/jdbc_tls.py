@@ -1,0 +1,108 @@
+"""TLS properties for Spark's JDBC reads and writes, from the spec's ``tls`` block.
+
+The TypeScript side (libs/config/src/database-tls.ts) puts what can sit in a URL into the JDBC URL:
+Connector/J's ``sslMode``, pgJDBC's ``sslmode``, ``sslrootcert``, ``sslcert`` and ``sslkey`` (paths,
+never secrets). Connector/J cannot read a PEM CA, so for MySQL this module makes a JKS trust store
+from ``caFile`` (and, for a client certificate, a PKCS12 key store with a random password that
+travels only in the JDBC properties) inside the job's private folder, which the service removes
+with the job. With a local master the executors share the driver's files; on a cluster the job
+folder must be on a path every executor sees, or the connection's ``properties`` can name a trust
+store (``trustCertificateKeyStoreUrl``) that is.
+"""
+
+import base64
+import os
+import re
+import secrets as _random
+from typing import Any, Dict, Optional
+
+from .runtime import JobError
+
+JOB_DIR_ENV = "DATAOPS_JOB_DIR"
+
+
+def jdbc_tls_properties(spark, tls: Optional[Dict[str, Any]], url: str = "") -> Dict[str, str]:
+    """Extra JDBC properties for one connection (empty without TLS or for PostgreSQL)."""
+    if not tls or tls.get("driver") != "mysql":
+        return {}
+    if "trustCertificateKeyStoreUrl=" in url:
+        return {}  # the connection's properties name a trust store of their own
+    where = f"connection {tls['connection']}" if tls.get("connection") else "the MySQL connection"
+    folder = os.environ.get(JOB_DIR_ENV) or "."
+    properties: Dict[str, str] = {}
+    jvm = spark.sparkContext._jvm
+    gateway = spark.sparkContext._gateway
+    try:
+        if tls.get("caFile"):
+            path = os.path.join(folder, f"truststore-{_safe(tls.get('connection') or 'mysql')}.jks")
+            store = jvm.java.security.KeyStore.getInstance("JKS")
+            store.load(None, None)
+            for index, certificate in enumerate(_certificates(jvm, tls["caFile"])):
+                store.setCertificateEntry(f"ca-{index}", certificate)
+            _store(jvm, store, path, "")
+            # a JKS store written with an empty password is read with none: nothing secret here
+            properties.update(trustCertificateKeyStoreUrl=f"file:{path}", trustCertificateKeyStoreType="JKS", fallbackToSystemTrustStore="false")
+        if tls.get("certFile") and tls.get("keyFile"):
+            password = _random.token_urlsafe(24)
+            path = os.path.join(folder, f"keystore-{_safe(tls.get('connection') or 'mysql')}-{os.getpid()}.p12")
+            chain = _certificates(jvm, tls["certFile"])
+            array = gateway.new_array(jvm.java.security.cert.Certificate, len(chain))
+            for index, certificate in enumerate(chain):
+                array[index] = certificate
+            store = jvm.java.security.KeyStore.getInstance("PKCS12")
+            store.load(None, None)
+            store.setKeyEntry("client", _private_key(jvm, tls["keyFile"]), _chars(jvm, password), array)
+            # made 0600 here: the JVM that writes it is another process, with its own umask
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+            _store(jvm, store, path, password)
+            properties.update(clientCertificateKeyStoreUrl=f"file:{path}", clientCertificateKeyStoreType="PKCS12", clientCertificateKeyStorePassword=password)
+    except JobError:
+        raise
+    except Exception as error:  # noqa: BLE001 - a py4j error, reported with the file's field
+        text = str(error).splitlines()[0][:500] if str(error) else type(error).__name__
+        raise JobError(f"{where}: TLS files (tls.caFile, tls.certFile, tls.keyFile) could not be read for JDBC: {text}") from None
+    return properties
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)
+
+
+def _certificates(jvm, path: str):
+    stream = jvm.java.io.FileInputStream(path)
+    try:
+        found = list(jvm.java.security.cert.CertificateFactory.getInstance("X.509").generateCertificates(stream))
+    finally:
+        stream.close()
+    if not found:
+        raise JobError(f"no certificate in {path}")
+    return found
+
+
+def _private_key(jvm, path: str):
+    with open(path, encoding="ascii") as handle:
+        text = handle.read()
+    match = re.search(r"-----BEGIN PRIVATE KEY-----(.*?)-----END PRIVATE KEY-----", text, re.S)
+    if not match:
+        raise JobError(f"tls.keyFile {path} is not an unencrypted PKCS#8 PEM key (BEGIN PRIVATE KEY); convert it with: openssl pkcs8 -topk8 -nocrypt -in {path}")
+    der = base64.b64decode("".join(match.group(1).split()))
+    spec = jvm.java.security.spec.PKCS8EncodedKeySpec(der)
+    for algorithm in ("RSA", "EC", "Ed25519"):
+        try:
+            return jvm.java.security.KeyFactory.getInstance(algorithm).generatePrivate(spec)
+        except Exception:  # noqa: BLE001 - try the next algorithm
+            continue
+    raise JobError(f"tls.keyFile {path}: not an RSA, EC or Ed25519 key")
+
+
+def _chars(jvm, text: str):
+    """A Java char[] (py4j turns a java.lang.String into a Python str, so not String.toCharArray)."""
+    return jvm.java.nio.CharBuffer.allocate(len(text)).put(text).array()
+
+
+def _store(jvm, store, path: str, password: str) -> None:
+    stream = jvm.java.io.FileOutputStream(path)
+    try:
+        store.store(stream, _chars(jvm, password))
+    finally:
+        stream.close()
