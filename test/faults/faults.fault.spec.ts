@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
 import { makeEnvelope, Topics, type Envelope, type RunSummary } from '@dataops/contracts';
-import { createKafka } from '@dataops/messaging';
+import { createKafka, EventPublisher } from '@dataops/messaging';
+import { startFreshKafka, type FreshKafka } from '../support/fresh-kafka';
 import { differences, jobProcessesOf, snapshotOutputs, type OutputLocations, type Outputs } from '../support/outputs';
 import { samplePipelineYaml } from '../support/sample-pipeline';
 import { ServiceProcesses, type Instance, type ServiceName } from '../support/services';
@@ -27,6 +28,8 @@ const root = tempDir('dataops-faults');
 const kafkaBrokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const token = () => readFileSync(join(secrets, 'api-token'), 'utf8').trim();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const today = new Date().toISOString().slice(0, 10);
+let fresh: FreshKafka | undefined;
 
 
 interface Details {
@@ -51,7 +54,11 @@ interface FaultCase {
   short?: boolean;
   /** armed before the run: failpoints of a service, started with them */
   failpoints?: { instance: Instance; names: string[] };
+  /** starts the run itself instead of a trigger through the runs API */
+  start?(): Promise<string>;
   inject(runId: string): Promise<void>;
+  /** puts the shared stack back once the run has ended (the services on the shared broker) */
+  restore?(): Promise<void>;
 }
 
 describe('fault suite: every fault recovers to the outputs of a clean run', () => {
@@ -234,6 +241,29 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
       },
     },
     {
+      scenario: 'a fresh Kafka cluster, the trigger published before any service started',
+      injected: 'a new single-node KRaft cluster (no topics, no consumer groups); the run request published to it, then the four services started on it',
+      start: async () => {
+        fresh = await startFreshKafka();
+        for (const instance of services.instances) await services.kill(instance, 'SIGTERM');
+        const runId = `${pipeline}-fresh-${id}`;
+        const publisher = new EventPublisher(createKafka({ brokers: [fresh.brokers], clientId: 'faults' }));
+        await publisher.publish(makeEnvelope(Topics.runRequested, { trigger: 'external', logicalDate: today, fullRefresh: true }, { runId, pipeline, producer: 'faults' }));
+        await publisher.disconnect();
+        services.setEnv({ KAFKA_BROKERS: fresh.brokers, DATAOPS_GROUP_PREFIX: `faults-${id}-fresh-` });
+        await services.startAll();
+        return runId;
+      },
+      inject: async () => undefined,
+      restore: async () => {
+        for (const instance of services.instances) await services.kill(instance, 'SIGTERM');
+        services.setEnv({ KAFKA_BROKERS: kafkaBrokers.join(','), DATAOPS_GROUP_PREFIX: `faults-${id}-after-fresh-` });
+        await fresh?.stop();
+        fresh = undefined;
+        await services.startAll();
+      },
+    },
+    {
       scenario: 'a malformed message on the trigger topic',
       injected: 'a message that is not JSON, then one that is not an envelope, published to dataops.run.requested before the run',
       short: true,
@@ -278,6 +308,7 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
 
   afterAll(async () => {
     await services?.stopAll();
+    await fresh?.stop();
     const folder = join(dataopsHome, 'test-results');
     mkdirSync(folder, { recursive: true });
     // the report keeps each case's latest result, so cases run separately (-t) add up
@@ -299,11 +330,12 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
       await services.start(fault.failpoints.instance, true, { DATAOPS_FAILPOINTS: fault.failpoints.names.join(',') });
     }
     if (fault.scenario.startsWith('a malformed')) await publish([{ topic: Topics.runRequested, value: 'not json {' }, { topic: Topics.runRequested, value: '{"hello":"world"}' }]);
-    const runId = await trigger();
+    const runId = fault.start ? await fault.start() : await trigger();
     await fault.inject(runId);
     const end = await finished(runId);
     await restartDead();
     const outputs = await snapshot();
+    await fault.restore?.();
     const result: CaseResult = {
       scenario: fault.scenario,
       injected: fault.injected,
