@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ingestEngineOf } from '@dataops/config';
 import { planPipeline } from '@dataops/ingest';
 import type { CliContext } from '../context';
 import { requirePipeline } from '../cli-helpers';
@@ -19,6 +20,10 @@ export function registerPlan(program: Command, context: CliContext): void {
           context.print(JSON.stringify(plans.map(({ columns, ...plan }) => ({ ...plan, columns: columns.map((c) => ({ name: c.name, mysqlType: c.mysqlType, sparkType: c.sparkType })) })), null, 2));
           return;
         }
+        const definition = loaded.config.pipelines[pipeline];
+        const engine = ingestEngineOf(loaded.config, definition);
+        const why = definition.source.engine ? 'source.engine' : `the default for spark.master ${loaded.config.spark.master} and lake ${loaded.config.storage.lake}`;
+        context.print(`engine: ${engine} (${why}; docs/engines.md)`);
         for (const plan of plans) {
           const mode = plan.mode === 'full' ? 'full' : `${plan.mode}${plan.fullSnapshot ? ' (full snapshot)' : ` since ${plan.previousWatermark?.value}`}`;
           context.print(`${plan.table}: ${mode}, ~${plan.estimatedRows} rows, ${plan.slices.length} slice(s)${plan.splitColumn ? ` on ${plan.splitColumn}` : ''}`);
