@@ -100,14 +100,16 @@ export function allQueries(): Query[] {
 
 /**
  * A PromQL expression as Grafana sends it, for a given time range: its variables and macros
- * replaced. An unknown `$name` is an error, not something to pass through.
+ * replaced (`values` overrides the defaults, e.g. one pipeline). An unknown `$name` is an error,
+ * not something to pass through.
  */
-export function expandPromQL(expr: string): string {
+export function expandPromQL(expr: string, overrides: Record<string, string> = {}): string {
   const values: Record<string, string> = {
     pipeline: '.*',
     __range: '1h',
     __rate_interval: '1m',
     __interval: '30s',
+    ...overrides,
   };
   const labelValues = /^label_values\((.*),\s*(\w+)\)$/.exec(expr.trim());
   const base = labelValues ? labelValues[1] : expr;

@@ -1,18 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { allQueries, expandPromQL, expandSQL, root } from './grafana-queries';
+import { allQueries, expandSQL, root } from './grafana-queries';
 
-// Every query of the Grafana dashboards against the real thing: the SQL panels against the local
-// stack's PostgreSQL (database bi; a throwaway schema with known rows, and public when the
-// pipeline has filled it), the PromQL against a private Prometheus (scripts/stack.d/80-prometheus.sh)
-// scraping the local services with deploy/prometheus/prometheus-local.yml.
+// The SQL panels of the Grafana dashboards against the local stack's PostgreSQL (database bi; a
+// throwaway schema with known rows, and public when the pipeline has filled it). The PromQL runs
+// against a real Prometheus scraping the running services during a pipeline run in
+// test/e2e/metrics.e2e.spec.ts (services must run for its series to exist).
 const queries = allQueries();
 const sqlQueries = queries.filter((query) => query.datasource.type === 'grafana-postgresql-datasource');
-const promQueries = queries.filter((query) => query.datasource.type === 'prometheus');
 
 const expectedColumns = [
   ['order_date', 'date'],
@@ -87,78 +83,3 @@ describe('SQL panels of the sales dashboard against PostgreSQL', () => {
     for (const query of sqlQueries) await client.query(expandSQL(query.text, new Date('2000-01-01T00:00:00Z'), new Date(), regions.length ? regions : ['none']));
   });
 });
-
-describe('PromQL of the operations dashboard against a real Prometheus', () => {
-  const home = mkdtempSync(join(tmpdir(), 'dataops-prometheus-'));
-  let port = 0;
-  const stack = (command: string) =>
-    execFileSync(
-      'bash',
-      [
-        '-c',
-        `set -euo pipefail
-         DATAOPS_HOME="$1"; STACK="$DATAOPS_HOME/stack"; RUN="$DATAOPS_HOME/run"; LOGS="$DATAOPS_HOME/logs"
-         source "$2/scripts/stack.d/00-common.sh"
-         source "$2/scripts/stack.d/80-prometheus.sh"
-         ${command}`,
-        'stack',
-        home,
-        root,
-      ],
-      { encoding: 'utf8', env: { ...process.env, DATAOPS_PROMETHEUS_PORT: String(port) } },
-    );
-
-  beforeAll(async () => {
-    port = await freePort();
-    stack(`start_prometheus "${join(root, 'deploy', 'prometheus', 'prometheus-local.yml')}"`);
-    // two scrapes (every 5 s), so rates and increases have samples
-    await new Promise((resolve) => setTimeout(resolve, 12_000));
-  });
-
-  afterAll(() => {
-    try {
-      stack('stop_prometheus');
-    } finally {
-      rmSync(home, { recursive: true, force: true });
-    }
-  });
-
-  async function query(expr: string): Promise<{ status: string; error?: string; data?: { result: unknown[] } }> {
-    const response = await fetch(`http://127.0.0.1:${port}/api/v1/query?query=${encodeURIComponent(expr)}`);
-    return (await response.json()) as { status: string; error?: string; data?: { result: unknown[] } };
-  }
-
-  it('runs the private Prometheus from scripts/stack.d/80-prometheus.sh with the alert rules loaded', async () => {
-    expect(stack('status_prometheus')).toMatch(/prometheus\s+running/);
-    const rules = (await (await fetch(`http://127.0.0.1:${port}/api/v1/rules`)).json()) as { data: { groups: { rules: unknown[] }[] } };
-    expect(rules.data.groups.flatMap((group) => group.rules).length).toBe(7);
-  });
-
-  it('scrapes the four services (up has one series each)', async () => {
-    const result = await query('up{service=~"dataops-.+"}');
-    expect(result.status).toBe('success');
-    expect(result.data?.result).toHaveLength(4);
-  });
-
-  it.each(promQueries.map((q) => [`${q.dashboard} ${q.where}`, q] as const))('%s is accepted by Prometheus', async (_where, q) => {
-    const result = await query(expandPromQL(q.text));
-    expect(result.error ?? '').toBe('');
-    expect(result.status).toBe('success');
-  });
-
-  it('would notice a broken expression (Prometheus rejects it)', async () => {
-    const result = await query('sum by (pipeline) (rate(dataops_runs_total[5m])');
-    expect(result.status).toBe('error');
-  });
-});
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-    });
-  });
-}

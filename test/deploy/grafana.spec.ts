@@ -8,8 +8,9 @@ import { exposedMetrics, metricNames } from './metric-names';
 
 // The dashboards' PromQL is checked by promtool (Debian package prometheus): every expression
 // becomes a recording rule of a generated rule file, which `promtool check rules` parses with
-// Prometheus's own parser. A missing promtool fails the test. The integration test
-// (grafana.int.spec.ts) also runs them against a real Prometheus and the SQL against PostgreSQL.
+// Prometheus's own parser. A missing promtool fails the test. The end-to-end test
+// (test/e2e/metrics.e2e.spec.ts) also runs them against a real Prometheus scraping the services
+// during a pipeline run; the integration test (grafana.int.spec.ts) runs the SQL against PostgreSQL.
 jest.setTimeout(60_000);
 
 const queries = allQueries();

@@ -3,6 +3,7 @@ import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFile
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
+import { STAGE_DURATION_BUCKETS } from '@dataops/observability';
 import { exposedMetrics, metricNames } from './metric-names';
 
 // promtool comes from Debian's `prometheus` package (scripts/stack up installs it through
@@ -109,6 +110,14 @@ describe('deploy/prometheus/alerts.yml', () => {
 
   it.each(alertRules.map((rule) => [rule.alert, rule] as const))('%s reads only metrics the services expose', (_name, rule) => {
     for (const name of metricNames(rule.expr)) expect([...exposedMetrics, 'up']).toContain(name);
+  });
+
+  it('is unit-tested with the stage-duration buckets the services expose (libs/observability)', () => {
+    const text = readFileSync(join(testsDir, 'durations.test.yml'), 'utf8');
+    for (const stage of ['ingest', 'transform']) {
+      const bounds = [...text.matchAll(new RegExp(`dataops_stage_duration_seconds_bucket\\{[^}]*stage="${stage}"[^}]*le="([^"]+)"`, 'g'))].map((match) => match[1]);
+      expect(bounds).toEqual([...STAGE_DURATION_BUCKETS.map(String), '+Inf']);
+    }
   });
 
   it('never fixes the staleness threshold: it comes from each schedule', () => {

@@ -33,6 +33,7 @@ export async function runScheduler(): Promise<void> {
   const schedules = Object.fromEntries(
     Object.entries(context.loaded.config.pipelines).flatMap(([name, pipeline]) => (schedulesOf(pipeline).length > 0 ? [[name, schedulesOf(pipeline)]] : [])),
   );
+  context.metrics.initialize(Object.keys(context.loaded.config.pipelines));
   for (const [pipeline, list] of Object.entries(schedules)) {
     // the staleness alert waits for the rarest schedule (a nightly build), not the hourly import
     context.metrics.schedulePeriod.set({ pipeline }, Math.max(...list.map((schedule) => schedulePeriodSeconds(schedule))));
@@ -94,6 +95,8 @@ async function subscribe(context: ServiceContext, group: string, topics: string[
 async function reportActivity(context: ServiceContext, ledger: RunLedger): Promise<void> {
   try {
     for (const { pipeline, running, oldestSeconds } of await ledger.activity()) {
+      // the control database may hold other deployments' pipelines: only ours become label values
+      if (!context.loaded.config.pipelines[pipeline]) continue;
       context.metrics.runsRunning.set({ pipeline }, running);
       context.metrics.oldestRunningAge.set({ pipeline }, oldestSeconds);
     }

@@ -29,6 +29,7 @@ export async function runStageService(stage: StageName, defaultPort: number): Pr
     context,
     defaultPort,
     start: async () => {
+      context.metrics.initialize(Object.keys(context.loaded.config.pipelines), stage);
       runner.start();
       setInterval(() => context.metrics.stageWork.set({ stage }, runner.running), 2000).unref();
       await consume(context, {
