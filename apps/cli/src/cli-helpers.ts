@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readPrivateFile, type LoadedConfig } from '@dataops/config';
 import { RunsApiClient } from '@dataops/runs-api';
-import { parseStageList, type StageName } from '@dataops/contracts';
+import { isCalendarDate, parseStageList, runIdProblem, type StageName } from '@dataops/contracts';
 import type { CliContext } from './context';
 import { UsageError } from './exit-codes';
 
@@ -38,4 +38,17 @@ export function stagesOption(text: string | undefined): StageName[] | undefined 
   } catch (error) {
     throw new UsageError((error as Error).message);
   }
+}
+
+/** A run id from the command line: refused (exit 2) before anything is written when it could name another folder. */
+export function runIdArgument(runId: string, flag?: string): string {
+  const problem = runIdProblem(runId);
+  if (problem) throw new UsageError(flag ? `${flag}: ${problem}` : problem);
+  return runId;
+}
+
+/** `--date 2026-02-30`: refused (exit 2) before anything is written; the lake would get load_date=2026-02-30. */
+export function dateOption(text: string, flag = '--date'): string {
+  if (!isCalendarDate(text)) throw new UsageError(`${flag} ${text}: expected a date the calendar has, as YYYY-MM-DD`);
+  return text;
 }

@@ -81,7 +81,8 @@ function checkSchedule(at: PropertyKey[], pipeline: PipelineConfig, report: Repo
       continue;
     }
     try {
-      new Cron(schedule.cron, { timezone: schedule.timezone, paused: true });
+      // the mode the scheduler reads it with (libs/schedule parseCron): a 7th (year) field is refused here, not at the first tick
+      new Cron(schedule.cron, { timezone: schedule.timezone, paused: true, mode: '5-or-6-parts' });
     } catch (error) {
       report([...path, 'cron'], `invalid cron expression "${schedule.cron}" (${(error as Error).message}); expected 5 fields: minute hour day-of-month month day-of-week`);
     }

@@ -4,6 +4,32 @@ import { checkResult, modelResult, runSummary, stageError, tableResult, targetRe
 import { stageSelection } from './stage-selection';
 
 /**
+ * A run id names folders (the lake's run=…, the warehouse's _versions/<model>/<run id>, SFTP and
+ * job-log folders): letters, digits, _ and - only (no /, no dots, so no ../), at most 200.
+ */
+export const RUN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,199}$/;
+export const runIdSchema = z.string().regex(RUN_ID_PATTERN, 'expected a run id of letters, digits, _ and - (at most 200, no / or .)');
+
+/** What is wrong with a run id given by a user, or undefined when it is a valid one. */
+export function runIdProblem(runId: string): string | undefined {
+  return RUN_ID_PATTERN.test(runId) ? undefined : `run id ${JSON.stringify(runId)} is not allowed: a run id names folders, so it may hold only letters, digits, _ and - (at most 200; no / or .)`;
+}
+
+/** YYYY-MM-DD and a day the calendar has (2026-02-30 is not one). */
+export function isCalendarDate(text: string): boolean {
+  const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!match) return false;
+  const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
+  return date.toISOString().slice(0, 10) === text;
+}
+
+/** A logical date: load_date=… in the lake, ${logical_date} in models. */
+export const logicalDateSchema = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD')
+  .refine(isCalendarDate, 'expected a date the calendar has');
+
+/**
  * Every message on every topic is one envelope. `type` equals the topic; `version` is the payload
  * schema's version: a consumer parses with the schema registered for (type, version), so an old
  * producer's messages stay readable after a payload grows (see test fixtures).
@@ -12,7 +38,7 @@ export const envelope = z.object({
   id: z.string().min(1),
   type: z.string().min(1),
   version: z.number().int().min(1),
-  runId: z.string().min(1),
+  runId: runIdSchema,
   pipeline: z.string().min(1),
   occurredAt: z.string().datetime({ offset: true }),
   producer: z.string().min(1),
@@ -24,7 +50,7 @@ export const envelope = z.object({
 });
 export type Envelope<P = unknown> = Omit<z.infer<typeof envelope>, 'payload'> & { payload: P };
 
-const logicalDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, 'expected a date YYYY-MM-DD');
+const logicalDate = logicalDateSchema;
 
 export const runRequestedV1 = z.object({
   trigger: z.enum(['schedule', 'api', 'cli', 'cron', 'retry', 'backfill', 'external']),

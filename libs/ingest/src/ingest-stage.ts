@@ -42,6 +42,7 @@ export class IngestStage {
       }
       if (committed.size > 0) options.logger.info('re-announcing tables already committed for this run', { tables: [...committed.keys()] });
       const todo = tables.filter((table) => !committed.has(table.name));
+      await catalog.assertReadable(todo.map((table) => table.name));
       const plans = await planTables(todo, { source: pipeline.source, catalog, fullRefresh: request.fullRefresh ?? false, now: new Date() }, manifests, sourceName);
       const fresh = plans.length > 0 ? await this.importAndCommit(plans, connection, pipeline, sourceName, manifests, catalog, request, options, login) : [];
       const all = [...committed.values(), ...fresh].sort((a, b) => a.table.localeCompare(b.table));

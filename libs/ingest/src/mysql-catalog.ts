@@ -81,6 +81,20 @@ export class MysqlCatalogRepository {
       }));
   }
 
+  /**
+   * Fails, naming the table, when the source user may not read all of it. MySQL shows a user only
+   * the columns it may read, so a grant on some columns (GRANT SELECT (id) ON t) would otherwise
+   * ingest the table without the others, in silence; SELECT * is refused unless every column is.
+   */
+  async assertReadable(tables: string[]): Promise<void> {
+    for (const table of tables) {
+      await this.query(`SELECT * FROM ${quoteIdentifier(table)} LIMIT 0`, []).catch((error: Error) => {
+        if (!(error instanceof TerminalError)) throw error;
+        throw new TerminalError(`table ${table}: the source user may not read all of it; it needs SELECT on the whole table (${error.message})`, { subject: table, cause: error });
+      });
+    }
+  }
+
   async count(table: string, where: string): Promise<number> {
     const [row] = await this.query<{ n: string }>(`SELECT COUNT(*) AS n FROM ${quoteIdentifier(table)} WHERE ${where}`, []);
     return Number(row.n);

@@ -8,6 +8,16 @@ export function selectTables(tables: SourceTable[], source: SourceConfig, only?:
   for (const table of Object.keys(source.overrides)) {
     if (!names.has(table)) throw new TerminalError(`source.overrides.${table}: no table "${table}" in the source database`, { subject: table });
   }
+  // a name without * or ? that matches nothing is a typo, a dropped table, or one the source user may not
+  // read (MySQL hides tables a user has no privilege on): say so instead of ingesting less in silence
+  source.tables.include.forEach((entry, index) => {
+    if (!/[*?]/.test(entry) && !names.has(entry)) {
+      throw new TerminalError(
+        `source.tables.include[${index}]: no table ${JSON.stringify(entry)} in the source database, or the source user may not read it (it needs SELECT on it)${source.tables.views ? '' : '; a view is read only with tables.views: true'}`,
+        { subject: entry },
+      );
+    }
+  });
   for (const table of only ?? []) {
     if (!names.has(table)) throw new TerminalError(`--tables: no table "${table}" in the source database`, { subject: table });
   }

@@ -2,6 +2,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CheckConfig, TransformConfig } from '@dataops/config';
 import { TerminalError } from '@dataops/errors';
+import { modelStatementProblem } from './model-statement';
 
 export interface ModelDefinition {
   name: string;
@@ -25,6 +26,9 @@ export async function loadModels(transform: TransformConfig, logicalDate: string
       }
       const path = join(transform.models, file);
       const sql = (await readFile(path, 'utf8')).replaceAll('${logical_date}', logicalDate).trim().replace(/;\s*$/, '');
+      // before Spark starts: Spark would run INSERT OVERWRITE DIRECTORY or CREATE TABLE … LOCATION as it reads them
+      const problem = modelStatementProblem(sql);
+      if (problem) throw new TerminalError(`model ${name} (${path}) ${problem}; nothing was run`, { subject: name });
       return {
         name,
         file: path,
@@ -50,6 +54,9 @@ export function checkSpecs(checks: CheckConfig[]): CheckSpec[] {
     const subject = 'columns' in check ? check.columns.join('_') : 'column' in check ? check.column : '';
     const model = 'model' in check ? check.model : '';
     const name = check.name ?? [check.type, model, subject].filter(Boolean).join('_');
+    // a sql check is run by spark.sql as it is: the same rule as a model (one query, nothing written)
+    const problem = check.type === 'sql' ? modelStatementProblem(check.sql) : undefined;
+    if (problem) throw new TerminalError(`check ${name} (transform.checks, type sql) ${problem}; nothing was run`, { subject: name });
     return { ...check, name, severity: check.severity };
   });
 }

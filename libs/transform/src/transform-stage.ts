@@ -34,6 +34,7 @@ export class TransformStage {
     const source = pipeline.source.name ?? pipeline.source.connection;
     const publisher = new WarehousePublisher(warehouse);
     const models = await loadModels(pipeline.transform, request.logicalDate);
+    const checks = checkSpecs(pipeline.transform.checks);
     const raw = await this.rawTables(lakeStoreFor(lake), lake, source);
     const previous = await this.previousVersions(store, publisher, models.map((model) => model.name), request);
     const spec = {
@@ -44,7 +45,7 @@ export class TransformStage {
         // a full refresh rebuilds incremental models from the raw tables alone
         previousPath: request.fullRefresh ? undefined : previous[model.name],
       })),
-      checks: checkSpecs(pipeline.transform.checks),
+      checks,
     };
     const result = await this.spark.run(
       {

@@ -4,7 +4,7 @@ import { manualRunId } from '@dataops/schedule';
 import type { StageLogger } from '@dataops/stage';
 import type { CliContext } from '../context';
 import { ExitCode } from '../exit-codes';
-import { requirePipeline, stagesOption, today } from '../cli-helpers';
+import { dateOption, requirePipeline, runIdArgument, stagesOption, today } from '../cli-helpers';
 import { printSummary } from '../summary-report';
 import { ProgressDisplay } from '../progress';
 
@@ -17,7 +17,7 @@ export function registerRun(program: Command, context: CliContext): void {
     .option('--full-refresh', 'read every table in full')
     .option('--stages <list>', 'only these stages, in order: ingest | ingest,transform | transform | transform,export (default: all)')
     .option('--date <YYYY-MM-DD>', 'logical date (load_date and ${logical_date})', today())
-    .option('--run-id <id>', 'run id (default: a new one); reusing one re-announces what it committed')
+    .option('--run-id <id>', 'run id: letters, digits, _ and - (default: a new one); reusing one re-announces what it committed')
     .option('--json', 'print the run summary as JSON')
     .option('-v, --verbose', 'print Spark log lines')
     .action((pipeline: string, options: { tables?: string; fullRefresh?: boolean; stages?: string; date: string; runId?: string; json?: boolean; verbose?: boolean }) =>
@@ -25,7 +25,8 @@ export function registerRun(program: Command, context: CliContext): void {
         const loaded = context.loadConfig();
         requirePipeline(loaded, pipeline);
         const stages = stagesOption(options.stages);
-        const runId = options.runId ?? manualRunId(pipeline);
+        dateOption(options.date);
+        const runId = options.runId === undefined ? manualRunId(pipeline) : runIdArgument(options.runId, '--run-id');
         const display = new ProgressDisplay({ human: context.humanStream(options.json ?? false), json: options.json ? (line) => context.print(line) : undefined });
         const out = (line: string) => display.log(line);
         const controller = new AbortController();

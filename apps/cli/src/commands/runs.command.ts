@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import type { RunDetails } from '@dataops/runs-api';
 import type { CliContext } from '../context';
 import { ExitCode } from '../exit-codes';
-import { runsApi, stagesOption } from '../cli-helpers';
+import { dateOption, runIdArgument, runsApi, stagesOption } from '../cli-helpers';
 import { printSummary } from '../summary-report';
 import { describeFigures, nextState, samplesFromAttempts, subjectFigures } from '../progress';
 import { watchRun } from '../watch-run';
@@ -38,6 +38,7 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     .option('--api <url>', 'scheduler API')
     .action((runId: string, options: { json?: boolean; follow?: boolean; timeout: string; api?: string }) =>
       (async () => {
+        runIdArgument(runId);
         if (options.follow) return follow(context, runId, options);
         const details = await runsApi(context, options.api).get(runId);
         if (!details) {
@@ -57,7 +58,7 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     .option('--api <url>', 'scheduler API')
     .action((runId: string, options: { api?: string }) =>
       (async () => {
-        await runsApi(context, options.api).retry(runId);
+        await runsApi(context, options.api).retry(runIdArgument(runId));
         context.print(`retry of ${runId} requested`);
       })(),
     );
@@ -69,7 +70,7 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     .option('--api <url>', 'scheduler API')
     .action((runId: string, options: { reason: string; api?: string }) =>
       (async () => {
-        await runsApi(context, options.api).cancel(runId, options.reason, `${userInfo().username} (dataops cancel)`);
+        await runsApi(context, options.api).cancel(runIdArgument(runId), options.reason, `${userInfo().username} (dataops cancel)`);
         context.print(`run ${runId} cancelled`);
       })(),
     );
@@ -83,7 +84,7 @@ export function registerRunsApi(program: Command, context: CliContext): void {
     .option('--api <url>', 'scheduler API')
     .action((pipeline: string, options: { from: string; to: string; stages?: string; api?: string }) =>
       (async () => {
-        const runIds = await runsApi(context, options.api).backfill(pipeline, options.from, options.to, stagesOption(options.stages));
+        const runIds = await runsApi(context, options.api).backfill(pipeline, dateOption(options.from, '--from'), dateOption(options.to, '--to'), stagesOption(options.stages));
         for (const runId of runIds) context.print(`requested ${runId}`);
       })(),
     );

@@ -7,7 +7,7 @@ import { dateInZone, fireTimesBetween, manualRunId, scheduledRunId } from '@data
 import { kafkaClientSettings, schedulesOf, type LoadedConfig } from '@dataops/config';
 import type { CliContext } from '../context';
 import { ExitCode, UsageError } from '../exit-codes';
-import { requirePipeline, runsApi, stagesOption, today } from '../cli-helpers';
+import { dateOption, requirePipeline, runsApi, stagesOption, today } from '../cli-helpers';
 import { printSummary } from '../summary-report';
 import { watchRun } from '../watch-run';
 
@@ -53,6 +53,7 @@ export function registerTrigger(program: Command, context: CliContext): void {
 
 function requestFor(loaded: LoadedConfig, pipeline: string, options: TriggerOptions): { runId: string; payload: RunRequested } | undefined {
   const stages = stagesOption(options.stages);
+  if (options.date !== undefined) dateOption(options.date);
   const base = { fullRefresh: options.fullRefresh ?? false, tables: options.tables?.split(','), stages };
   if (!options.ifDue) return { runId: manualRunId(pipeline), payload: { ...base, trigger: 'cli', logicalDate: options.date ?? today() } };
   const wanted = stagesOf({ stages }).join(',');

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, Headers, HttpCode, HttpException, HttpStatus, NotFoundException, Param, Post, Query } from '@nestjs/common';
 import { z } from 'zod';
-import { stageSelection } from '@dataops/contracts';
+import { logicalDateSchema, stageSelection } from '@dataops/contracts';
 import { RunCoordinator, RunLedger } from '@dataops/ledger';
 import { backfillRunId, manualRunId } from '@dataops/schedule';
 import { DataopsError } from '@dataops/errors';
@@ -8,7 +8,7 @@ import { ApiToken } from './api-token';
 
 const triggerBody = z
   .object({
-    logicalDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).optional(),
+    logicalDate: logicalDateSchema.optional(),
     fullRefresh: z.boolean().default(false),
     tables: z.array(z.string().min(1)).optional(),
     /** e.g. ["ingest"] or ["transform", "export"]; default: every stage */
@@ -18,7 +18,7 @@ const triggerBody = z
 
 const cancelBody = z.object({ reason: z.string().min(1).max(500).default('no reason given'), by: z.string().min(1).max(100).default('api') }).strict();
 const backfillBody = z
-  .object({ from: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), to: z.string().regex(/^\d{4}-\d{2}-\d{2}$/), stages: stageSelection.optional() })
+  .object({ from: logicalDateSchema, to: logicalDateSchema, stages: stageSelection.optional() })
   .strict();
 
 const MAX_BACKFILL_DAYS = 366;
