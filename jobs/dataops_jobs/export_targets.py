@@ -7,7 +7,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
 
-from .jdbc_tls import jdbc_tls_properties
+from .jdbc_tls import jdbc_failure, jdbc_tls_url
 from .runtime import JobError, progress, quote_identifier
 
 
@@ -37,12 +37,11 @@ def load_staging(spark: SparkSession, target: Dict[str, Any], login: Dict[str, s
     rows = frame.count()
     try:
         (frame.write.mode("append").format("jdbc")
-         .option("url", target["url"]).option("dbtable", target["staging"]).option("driver", target["driver"])
+         .option("url", jdbc_tls_url(spark, target.get("tls"), target["url"])).option("dbtable", target["staging"]).option("driver", target["driver"])
          .option("user", login["user"]).option("password", login["password"])
-         .options(**jdbc_tls_properties(spark, target.get("tls"), target["url"]))
          .option("batchsize", 10000).option("isolationLevel", "READ_COMMITTED").save())
     except Exception as error:  # noqa: BLE001
-        text = str(error).splitlines()[0][:1500]
+        text = jdbc_failure(error)[:1500]
         transient = any(m in text for m in ("Connection refused", "Communications link failure", "The connection attempt failed"))
         raise JobError(f"target {target['name']}: loading staging table {target['staging']}: {text}", "transient" if transient else "terminal", target["name"])
     progress(target=target["name"], phase="staged", rows=rows)

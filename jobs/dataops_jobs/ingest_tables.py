@@ -6,7 +6,7 @@ from typing import Any, Dict, List
 from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
-from .jdbc_tls import jdbc_tls_properties
+from .jdbc_tls import jdbc_failure, jdbc_tls_url
 from .runtime import JobError, progress
 from .runtime import quote_identifier as _q
 
@@ -22,9 +22,8 @@ def _read_table(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
         "driver": "com.mysql.cj.jdbc.Driver",
         "fetchsize": STREAMING_FETCH_SIZE,
         "customSchema": table["customSchema"],
-        **login.get("tls", {}),
     }
-    frame = spark.read.jdbc(url=spec["url"], table=table["query"], predicates=table["slices"], properties=properties)
+    frame = spark.read.jdbc(url=login["url"], table=table["query"], predicates=table["slices"], properties=properties)
     # dates and times arrive as exact text; Spark's own (proleptic Gregorian) cast makes them typed.
     # try_cast: a zero date's text ('0000-00-00') becomes NULL, as documented and counted
     # metadata={} drops the CHAR(n)/VARCHAR(n) marks JDBC leaves on string columns, so no later
@@ -59,7 +58,7 @@ def _ingest_one(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
         frame.write.mode("overwrite").option("compression", spec.get("compression", "snappy")).parquet(table["dataPath"])
         rows = spark.read.parquet(table["dataPath"]).count()
     except Exception as error:  # noqa: BLE001 - reported with the table's name
-        raise JobError(f"table {name}: {str(error).splitlines()[0][:1500]}", "transient" if _transient(error) else "terminal", name)
+        raise JobError(f"table {name}: {jdbc_failure(error)[:1500]}", "transient" if _transient(error) else "terminal", name)
     files = _files(spark, table["dataPath"])
     progress(table=name, phase="written", rows=rows)
     return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files)}
@@ -72,8 +71,8 @@ def _transient(error: Exception) -> bool:
 
 def ingest(spark: SparkSession, spec: Dict[str, Any], secrets: Dict[str, Any]) -> Dict[str, Any]:
     spark.conf.set("spark.sql.caseSensitive", "true")
-    # TLS: Connector/J's trust store (and client key store) made once for every table
-    login = {**secrets["source"], "tls": jdbc_tls_properties(spark, spec.get("tls"), spec["url"])}
+    # TLS: Connector/J's trust store (and client key store) made once for every table, named in the URL
+    login = {**secrets["source"], "url": jdbc_tls_url(spark, spec.get("tls"), spec["url"])}
     tables = spec["tables"]
     # tables in parallel, bounded so the slices reading at once never exceed the source's connection budget
     widest = max([len(t["slices"]) for t in tables] or [1])

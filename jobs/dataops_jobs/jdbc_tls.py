@@ -1,28 +1,39 @@
 """TLS properties for Spark's JDBC reads and writes, from the spec's ``tls`` block.
 
-The TypeScript side (libs/config/src/database-tls.ts) puts what can sit in a URL into the JDBC URL:
+The TypeScript side (libs/config/src/database-tls.ts) puts what it can into the JDBC URL:
 Connector/J's ``sslMode``, pgJDBC's ``sslmode``, ``sslrootcert``, ``sslcert`` and ``sslkey`` (paths,
 never secrets). Connector/J cannot read a PEM CA, so for MySQL this module makes a JKS trust store
-from ``caFile`` (and, for a client certificate, a PKCS12 key store with a random password that
-travels only in the JDBC properties) inside the job's private folder, which the service removes
-with the job. With a local master the executors share the driver's files; on a cluster the job
-folder must be on a path every executor sees, or the connection's ``properties`` can name a trust
-store (``trustCertificateKeyStoreUrl``) that is.
+from ``caFile`` (and, for a client certificate, a PKCS12 key store) inside the job's private folder
+(0700, removed with the job; the key store 0600, like the PEM key it copies) and adds their paths
+to the URL. Not to the JDBC properties: Spark's ``jdbc(url, table, predicates, properties)`` does
+not hand those to Connector/J (a trust store given there was ignored and the system CAs used), so
+nothing here needs a password: the key store has an empty one, which Connector/J uses when none
+is set. With a local master the executors share the driver's files; on a cluster the job folder
+must be on a path every executor sees, or the connection's ``properties`` can name a trust store
+(``trustCertificateKeyStoreUrl``) that is.
 """
 
 import base64
 import os
 import re
-import secrets as _random
 from typing import Any, Dict, Optional
+from urllib.parse import urlencode
 
 from .runtime import JobError
 
 JOB_DIR_ENV = "DATAOPS_JOB_DIR"
 
 
+def jdbc_tls_url(spark, tls: Optional[Dict[str, Any]], url: str) -> str:
+    """The JDBC URL with the trust and key stores the connection's TLS needs (as given without TLS or for PostgreSQL)."""
+    extra = jdbc_tls_properties(spark, tls, url)
+    if not extra:
+        return url
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(extra)}"
+
+
 def jdbc_tls_properties(spark, tls: Optional[Dict[str, Any]], url: str = "") -> Dict[str, str]:
-    """Extra JDBC properties for one connection (empty without TLS or for PostgreSQL)."""
+    """Connector/J's trust and key store settings for one connection (empty without TLS or for PostgreSQL)."""
     if not tls or tls.get("driver") != "mysql":
         return {}
     if "trustCertificateKeyStoreUrl=" in url:
@@ -43,7 +54,6 @@ def jdbc_tls_properties(spark, tls: Optional[Dict[str, Any]], url: str = "") -> 
             # a JKS store written with an empty password is read with none: nothing secret here
             properties.update(trustCertificateKeyStoreUrl=f"file:{path}", trustCertificateKeyStoreType="JKS", fallbackToSystemTrustStore="false")
         if tls.get("certFile") and tls.get("keyFile"):
-            password = _random.token_urlsafe(24)
             path = os.path.join(folder, f"keystore-{_safe(tls.get('connection') or 'mysql')}-{os.getpid()}.p12")
             chain = _certificates(jvm, tls["certFile"])
             array = gateway.new_array(jvm.java.security.cert.Certificate, len(chain))
@@ -51,17 +61,43 @@ def jdbc_tls_properties(spark, tls: Optional[Dict[str, Any]], url: str = "") -> 
                 array[index] = certificate
             store = jvm.java.security.KeyStore.getInstance("PKCS12")
             store.load(None, None)
-            store.setKeyEntry("client", _private_key(jvm, tls["keyFile"]), _chars(jvm, password), array)
+            store.setKeyEntry("client", _private_key(jvm, tls["keyFile"]), _chars(jvm, ""), array)
             # made 0600 here: the JVM that writes it is another process, with its own umask
             os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
-            _store(jvm, store, path, password)
-            properties.update(clientCertificateKeyStoreUrl=f"file:{path}", clientCertificateKeyStoreType="PKCS12", clientCertificateKeyStorePassword=password)
+            _store(jvm, store, path, "")
+            properties.update(clientCertificateKeyStoreUrl=f"file:{path}", clientCertificateKeyStoreType="PKCS12")
     except JobError:
         raise
     except Exception as error:  # noqa: BLE001 - a py4j error, reported with the file's field
         text = str(error).splitlines()[0][:500] if str(error) else type(error).__name__
         raise JobError(f"{where}: TLS files (tls.caFile, tls.certFile, tls.keyFile) could not be read for JDBC: {text}") from None
     return properties
+
+
+def jdbc_failure(error: BaseException) -> str:
+    """The first line of a JDBC failure, with the driver's own reason when Spark hides it.
+
+    Spark says only "Couldn't connect to the database"; the reason (a certificate Connector/J or
+    pgJDBC refused, access denied, no TLS on the server) is the Java cause, whose text never holds
+    the password (drivers do not repeat it).
+    """
+    text = str(error).splitlines()[0] if str(error) else type(error).__name__
+    reasons = []
+    cause = getattr(error, "_origin", None)
+    for _ in range(8):
+        if cause is None:
+            break
+        try:
+            message = cause.getMessage()
+            cause = cause.getCause()
+        except Exception:  # noqa: BLE001 - not a Java throwable
+            break
+        if message:
+            reasons.append(str(message).splitlines()[0])
+    root = reasons[-1] if reasons else ""
+    if root and root not in text:
+        text = f"{text}: {root}"
+    return text
 
 
 def _safe(name: str) -> str:

@@ -72,6 +72,11 @@ describe('TLS to MariaDB and PostgreSQL, Node and Spark JDBC sides', () => {
   beforeAll(async () => {
     database = await createTestDatabase();
     const admin = await adminConnection(database.name);
+    const [ssl] = await admin.query("SHOW VARIABLES LIKE 'have_ssl'");
+    if ((ssl as { Value: string }[])[0]?.Value !== 'YES') {
+      await admin.end();
+      throw new Error('the local MariaDB offers no TLS: it was started before scripts/stack.d/12-database-tls.sh; restart it (scripts/stack down, scripts/stack up)');
+    }
     // a user that only logs in over TLS with a client certificate: a Spark read that did not
     // negotiate TLS (or sent no certificate) is refused by the server itself
     await admin.query(`CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(20)); INSERT INTO items VALUES (1, 'un'), (2, 'deux'), (3, 'trois');`);
@@ -235,7 +240,8 @@ export:
     const stages = createStages(loaded, join(repoRoot, 'jobs'));
     const run = { runId: `tls-${randomBytes(3).toString('hex')}`, pipeline: pipelineName, logicalDate: '2026-11-29' };
     // the source has tls, so the default engine is Spark (spark-submit), not the arrow engine
-    const ingested: IngestCompleted = await (stages.ingest as IngestStage).execute(run, { logger: silentLogger });
+    // the jobs' own logs stay in the test folder, for a failure's Java stack
+    const ingested: IngestCompleted = await (stages.ingest as IngestStage).execute(run, { logger: silentLogger, jobLogPath: join(root, 'ingest-job.log') });
     expect(ingested.tables.map((t) => [t.table, t.rows])).toEqual([['items', 3]]);
 
     const exported = await (stages.export as ExportStage).execute(
@@ -254,7 +260,7 @@ export:
           },
         ],
       },
-      { logger: silentLogger },
+      { logger: silentLogger, jobLogPath: join(root, 'export-job.log') },
     );
     expect(exported.targets.map((t) => [t.name, t.rows])).toEqual([[`bi_pg_tls:${table}`, 3]]);
     const client = new Client({ host: '127.0.0.1', port: pgPort, database: 'bi', user: 'dataops', password: pgPassword() });
