@@ -49,13 +49,14 @@ export interface Whereabouts {
 
 /** Where to look next: data folders, each stage's job log, service logs, metrics, dashboards. */
 export function whereToLookLines(summary: RunSummary, loaded: LoadedConfig | undefined, where: Whereabouts): string[] {
-  const lines: string[] = [];
-  if (loaded) lines.push(`  lake:         ${loaded.config.storage.lake}`, `  warehouse:    ${loaded.config.storage.warehouse}`);
-  for (const [stage, state] of Object.entries(summary.stages)) if (state?.logPath) lines.push(`  ${`${stage} log:`.padEnd(13)} ${state.logPath}`);
-  if (where.logDir) lines.push(`  service logs: ${where.logDir}`);
-  if (where.metricsUrls?.length) lines.push(`  metrics:      ${where.metricsUrls.join('  ')}`);
-  if (where.dashboards?.length) lines.push(`  dashboards:   ${where.dashboards.join('  ')} (import into Grafana, Prometheus as data source)`);
-  return lines;
+  const places: [string, string][] = [];
+  if (loaded) places.push(['lake', loaded.config.storage.lake], ['warehouse', loaded.config.storage.warehouse]);
+  for (const [stage, state] of Object.entries(summary.stages)) if (state?.logPath) places.push([`${stage} log`, state.logPath]);
+  if (where.logDir) places.push(['service logs', where.logDir]);
+  if (where.metricsUrls?.length) places.push(['metrics', where.metricsUrls.join('  ')]);
+  if (where.dashboards?.length) places.push(['dashboards', `${where.dashboards.join('  ')} (import into Grafana, Prometheus as data source)`]);
+  const width = Math.max(...places.map(([label]) => label.length)) + 1;
+  return places.map(([label, place]) => `  ${`${label}:`.padEnd(width)} ${place}`);
 }
 
 function sourceRows(table: TableResult): number {

@@ -55,7 +55,7 @@ describe('formatting', () => {
   it('describes a subject without the colon of its finished line', () => {
     const state = fold(sample(T0, { rows: 0, estimatedRows: 50_000, phase: 'reading' }), sample(T0 + 4000, { rows: 12_000, phase: 'reading' }));
     expect(describeSubject(state, T0 + 4000)).toBe('ingest  orders  12,000 of ~50,000 rows, 3,000 rows/s, ~13s left (reading)');
-    expect(describeSubject(fold(sample(T0, { rows: 0, phase: 'writing', stage: 'transform', subject: 'facts' })), T0)).toBe('transform  facts  0 rows (writing)');
+    expect(describeSubject(fold(sample(T0, { rows: 0, phase: 'writing', stage: 'transform', subject: 'facts' })), T0)).toBe('transform  facts  (writing)');
   });
 
   it('sums a stage: rows over the time since its first subject started, and the rows still expected', () => {

@@ -128,9 +128,11 @@ export function stageFigures(stage: StageName, states: SubjectState[], now: numb
   return { stage, rows, estimatedRows, rowsPerSecond: rate, secondsLeft: left, done: mine.filter((state) => state.done).length, subjects: mine.length };
 }
 
-/** `12,000 of ~50,000 rows, 3,400 rows/s, ~11s left` (only the parts that are known) */
+/** `12,000 of ~50,000 rows, 3,400 rows/s, ~11s left` (only the parts that are known; no rows yet: empty) */
 export function describeFigures(figures: SubjectFigures): string {
-  const parts = [`${formatCount(figures.rows)}${figures.estimatedRows !== undefined ? ` of ~${formatCount(figures.estimatedRows)}` : ''} rows`];
+  const parts: string[] = [];
+  // a model being written or a file being sent has no count until it is done: "0 rows" would mislead
+  if (figures.rows > 0 || figures.estimatedRows !== undefined) parts.push(`${formatCount(figures.rows)}${figures.estimatedRows !== undefined ? ` of ~${formatCount(figures.estimatedRows)}` : ''} rows`);
   if (figures.rowsPerSecond !== undefined) parts.push(formatRate(figures.rowsPerSecond));
   if (figures.secondsLeft !== undefined) parts.push(`~${formatDuration(figures.secondsLeft)} left`);
   return parts.join(', ');
@@ -141,12 +143,13 @@ export function describeFigures(figures: SubjectFigures): string {
  * subject: `ingest orders: N rows` is the one line that says a subject is finished.
  */
 export function describeSubject(state: SubjectState, now: number): string {
-  return `${state.stage}  ${state.subject}  ${describeFigures(subjectFigures(state, now))}${state.phase ? ` (${state.phase})` : ''}`;
+  const detail = [describeFigures(subjectFigures(state, now)), state.phase ? `(${state.phase})` : ''].filter(Boolean).join(' ');
+  return [state.stage, state.subject, detail].filter(Boolean).join('  ');
 }
 
 /** `ingest  5 of 16 done  120,000 of ~1,000,000 rows, 30.0k rows/s, ~29s left` */
 export function describeStage(figures: StageFigures): string {
-  return `${figures.stage}  ${figures.done} of ${figures.subjects} done  ${describeFigures(figures)}`;
+  return [figures.stage, `${figures.done} of ${figures.subjects} done`, describeFigures(figures)].filter(Boolean).join('  ');
 }
 
 function sum(values: number[]): number {

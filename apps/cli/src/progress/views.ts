@@ -193,7 +193,8 @@ export class TerminalView implements ProgressView {
 
   private subjectPayload(state: SubjectState): BarPayload {
     const figures = subjectFigures(state, this.now());
-    return { label: `  ${state.stage} ${state.subject}`, text: `${describeFigures(figures)}${state.phase ? ` (${state.phase})` : ''}`, fraction: fractionOf(figures.rows, figures.estimatedRows) };
+    const text = [describeFigures(figures), state.phase ? `(${state.phase})` : ''].filter(Boolean).join(' ');
+    return { label: `  ${state.stage} ${state.subject}`, text, fraction: fractionOf(figures.rows, figures.estimatedRows) };
   }
 
   private stagePayload(stage: StageName): BarPayload {
