@@ -86,6 +86,7 @@ describe(ProgressDisplay.name, () => {
       display.sample(orders(now, { phase: 'reading', rows: 8000 }));
       jest.advanceTimersByTime(1000);
       display.log('ingest customers: 10000 rows');
+      display.log('ingest succeeded');
       display.stop();
       const text = out.text();
       expect(text).toContain(`${ESC}[1A`); // moves back up over its own lines
@@ -94,6 +95,8 @@ describe(ProgressDisplay.name, () => {
       // the stage above its subjects
       expect(text.indexOf('ingest: 0 of 1 done')).toBeGreaterThan(-1);
       expect(text.indexOf('ingest: 0 of 1 done')).toBeLessThan(text.indexOf('  ingest orders'));
+      // each line wipes the bar it is written over, not only the first one
+      expect(text).toContain(`${ESC}[2Kingest customers: 10000 rows\n${ESC}[2Kingest succeeded\n`);
       // the line printed once, and the bars drawn again under it
       const [, afterLine] = text.split('ingest customers: 10000 rows\n');
       expect(afterLine).toContain('8,000 of ~40,000 rows');

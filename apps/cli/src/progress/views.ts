@@ -111,6 +111,7 @@ interface BarPayload {
 }
 
 const LABEL_WIDTH = 34;
+const CLEAR_LINE = '\x1b[2K';
 
 const formatBar: GenericFormatter = (options, _params, payload: BarPayload) =>
   `${payload.label.padEnd(LABEL_WIDTH)} ${payload.fraction === undefined ? ''.padEnd(options.barsize ?? 20) : Format.BarFormat(payload.fraction, options)} ${payload.text}`;
@@ -162,7 +163,8 @@ export class TerminalView implements ProgressView {
 
   log(line: string): void {
     // lines logged with bars wait for their redraw (a fraction of a second); with none, nothing redraws
-    if (this.drawing) this.bars.log(`${line}\n`);
+    // each line clears the bar it is written over (cli-progress clears only the first of several)
+    if (this.drawing) this.bars.log(`${CLEAR_LINE}${line}\n`);
     else this.stream.write(`${line}\n`);
   }
 
