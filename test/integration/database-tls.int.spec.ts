@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import mysql from 'mysql2/promise';
 import { Client } from 'pg';
@@ -160,6 +160,8 @@ export:
     await client.connect();
     await client.query(`DROP TABLE IF EXISTS "${table}"`);
     await client.end();
+    // the test user's options file (its password) and the other CA's key go with the folder
+    rmSync(root, { recursive: true, force: true });
   });
 
   it('mysql2 with verify-full (by IP and by name) is encrypted; the server saw the client certificate', async () => {
