@@ -1,14 +1,16 @@
 import { execFile, execFileSync } from 'node:child_process';
-import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { Client } from 'pg';
 import { makeEnvelope, Topics, type RunSummary } from '@dataops/contracts';
 import { createKafka, EventPublisher } from '@dataops/messaging';
-import { adminConnection, createTestDatabase, pgPassword, pgPort, repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
+import { adminConnection, createTestDatabase, dataopsHome, pgPassword, pgPort, repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
 import { samplePipelineYaml } from '../support/sample-pipeline';
 import { ServiceProcesses } from '../support/services';
+import { configuredSecrets, filesUnder, leaks, ProcessSampler, topicContents } from '../support/secret-audit';
+import { jobsRootPath } from '@dataops/spark';
 
 const run = promisify(execFile);
 const id = randomBytes(3).toString('hex');
@@ -30,6 +32,7 @@ const otherYaml = `  ${other}:
 `;
 
 describe('the four services over real Kafka', () => {
+  const processes = new ProcessSampler();
   let database: { name: string; drop: () => Promise<void> };
   let biDatabase: { name: string; drop: () => Promise<void> };
   let configFile: string;
@@ -81,6 +84,7 @@ describe('the four services over real Kafka', () => {
   };
 
   beforeAll(async () => {
+    processes.start();
     database = await createTestDatabase('dataops_test_e2e');
     biDatabase = await createTestDatabase('dataops_test_bi');
     await run('python3', [join(repoRoot, 'scripts/sample/retail_data.py'), 'load', '--scale', '0.01', '--database', database.name]);
@@ -293,6 +297,27 @@ describe('the four services over real Kafka', () => {
   it('stops a service cleanly on SIGTERM (exit code 0)', async () => {
     expect(await services.kill('export', 'SIGTERM')).toBe(0);
     await services.start('export');
+  });
+
+  it('leaves no secret in any log, event, metric, argv, job file, lake, warehouse or SFTP file', async () => {
+    const secretValues = configuredSecrets(secrets);
+    // the passwords of the source, BI, control database and Kafka, the API token, the SFTP and client keys
+    expect(secretValues.length).toBeGreaterThanOrEqual(6);
+    const metrics = await Promise.all(services.instances.map(async (instance) => ({ where: `${instance} /metrics`, bytes: await (await fetch(`${services.url(instance)}/metrics`)).text() })));
+    const jobLogs = readdirSync(join(dataopsHome, 'logs', 'jobs')).filter((run) => run.startsWith(pipeline));
+    const places = [
+      { where: 'ps during the whole suite', bytes: processes.stop() },
+      { where: 'every dataops.* topic', bytes: await topicContents((process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')) },
+      ...metrics,
+      ...filesUnder(root).map((file) => ({ where: file.path, bytes: file.bytes })),
+      ...jobLogs.flatMap((run) => filesUnder(join(dataopsHome, 'logs', 'jobs', run))).map((file) => ({ where: file.path, bytes: file.bytes })),
+      ...filesUnder(jobsRootPath()).map((file) => ({ where: file.path, bytes: file.bytes })),
+      ...filesUnder(join(process.env.DATAOPS_SFTP_ROOT!, 'upload', pipeline)).map((file) => ({ where: file.path, bytes: file.bytes })),
+    ];
+    expect(places.length).toBeGreaterThan(20);
+    expect(leaks(secretValues, places)).toEqual([]);
+    // and the check can see a leak: the token planted in a copy of a log is found
+    expect(leaks(secretValues, [{ where: 'planted', bytes: `a line with ${token()} in it` }])).toEqual(['planted: api-token']);
   });
 
   it('serves Prometheus metrics with the stage families', async () => {
