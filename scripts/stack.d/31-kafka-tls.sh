@@ -97,10 +97,16 @@ PROPS
 # The SCRAM credentials of the user, given through the PLAINTEXT listener with the password in a 0600
 # properties file (ConfigCommand --add-config-file; one mechanism per request, the broker refuses two).
 # Made again when the cluster is new (another cluster id) or the password file changed.
+kafka_scram_user_exists() {
+  kafka_java kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" --describe --entity-type users \
+    --entity-name "$KAFKA_SASL_USER" 2>/dev/null | grep -q 'SCRAM-SHA-512'
+}
+
 ensure_kafka_scram_user() {
   local marker=$KAFKA_TLS/.scram-user cluster_id mechanism work
   cluster_id=$(sed -n 's/^cluster.id=//p' "$KAFKA_DIR/data/meta.properties" 2>/dev/null || true)
-  if [ -f "$marker" ] && [ "$marker" -nt "$(kafka_sasl_password_file)" ] && [ "$(cat "$marker")" = "$cluster_id" ]; then return; fi
+  # the marker alone is not trusted: the broker is asked whether the user still has its credentials
+  if [ -f "$marker" ] && [ "$marker" -nt "$(kafka_sasl_password_file)" ] && [ "$(cat "$marker")" = "$cluster_id" ] && kafka_scram_user_exists; then return; fi
   work=$(mktemp -d "$KAFKA_TLS/.scram.XXXXXX")
   for mechanism in SCRAM-SHA-512 SCRAM-SHA-256; do
     (umask 077; printf '%s=iterations=8192,password=%s\n' "$mechanism" "$(cat "$(kafka_sasl_password_file)")" > "$work/add.properties")

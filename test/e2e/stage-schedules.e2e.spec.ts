@@ -7,7 +7,7 @@ import { Client, Pool } from 'pg';
 import type { RunSummary } from '@dataops/contracts';
 import { migrateControlDb } from '@dataops/ledger';
 import { scheduledRunId } from '@dataops/schedule';
-import { createTestDatabase, pgPassword, pgPort, repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
+import { createTestDatabase, pgPassword, pgPort, repoRoot, saslBrokers, secrets, tempDir, writeTestConfig } from '../support/stack';
 import { differences, snapshotOutputs, type OutputLocations, type Outputs } from '../support/outputs';
 import { samplePipelineYaml } from '../support/sample-pipeline';
 import { ServiceProcesses } from '../support/services';
@@ -32,7 +32,7 @@ const cronAt = (at: Date) => `${at.getUTCSeconds()} ${at.getUTCMinutes()} ${at.g
  * restart. So each run is fired by the real scheduler, in the order the test needs, without
  * waiting an hour.
  */
-describe('per-stage schedules over real Kafka', () => {
+describe('per-stage schedules over real Kafka (SASL_SSL)', () => {
   const root = tempDir('dataops-stages');
   let database: { name: string; drop: () => Promise<void> };
   let biDatabase: { name: string; drop: () => Promise<void> };
@@ -50,7 +50,7 @@ describe('per-stage schedules over real Kafka', () => {
   const dataops = async (...args: string[]) => {
     try {
       const { stdout, stderr } = await run(process.execPath, [join(repoRoot, 'bin', 'dataops'), ...args, '-c', configFile], {
-        env: { ...process.env, DATAOPS_API: services.url('scheduler') },
+        env: { ...process.env, DATAOPS_API: services.url('scheduler'), KAFKA_BROKERS: saslBrokers() },
         maxBuffer: 32 * 1024 * 1024,
       });
       return { code: 0, stdout, stderr };
@@ -111,10 +111,11 @@ describe('per-stage schedules over real Kafka', () => {
   - { cron: "${cronAt(second)}", timezone: UTC, stages: [ingest], overlap: queue }
   - { cron: "0 0 * * *", timezone: UTC, stages: [transform, export] }
 `;
-    configFile = writeTestConfig({ root, sourceDatabase: database.name, biMysqlDatabase: biDatabase.name, pipeline, pipelineYaml: samplePipelineYaml(root, pipeline, { overlap: 'queue', schedulesYaml }) });
+    // the services and the CLI talk to Kafka over SASL_SSL (SCRAM-SHA-512, TLS), as in production
+    configFile = writeTestConfig({ root, sourceDatabase: database.name, biMysqlDatabase: biDatabase.name, pipeline, pipelineYaml: samplePipelineYaml(root, pipeline, { overlap: 'queue', schedulesYaml }), kafkaSaslSsl: true });
     const base = 17_000 + Math.floor(Math.random() * 400) * 20;
     services = new ServiceProcesses(
-      { DATAOPS_CONFIG: configFile, DATAOPS_GROUP_PREFIX: `stages-${id}-`, DATAOPS_SCHEDULER_TICK_MS: '1000', DATAOPS_LEASE_MS: '10000', LOG_LEVEL: 'info' },
+      { DATAOPS_CONFIG: configFile, DATAOPS_GROUP_PREFIX: `stages-${id}-`, DATAOPS_SCHEDULER_TICK_MS: '1000', DATAOPS_LEASE_MS: '10000', LOG_LEVEL: 'info', KAFKA_BROKERS: saslBrokers() },
       { scheduler: base, ingest: base + 1, transform: base + 2, export: base + 3 },
       root,
     );

@@ -73,7 +73,12 @@ export interface TestConfigOptions {
   models?: Record<string, string>;
   pipelineYaml: string;
   extraConnections?: string;
+  /** talk to Kafka over the local broker's SASL_SSL listener (SCRAM-SHA-512, TLS with the stack's CA) */
+  kafkaSaslSsl?: boolean;
 }
+
+/** The brokers of the local SASL_SSL listener (scripts/stack.d/31-kafka-tls.sh). */
+export const saslBrokers = () => process.env.KAFKA_SASL_BROKERS ?? '127.0.0.1:9094';
 
 /** Writes a dataops.yaml for a test: its own lake, warehouse and source database. */
 export function writeTestConfig(options: TestConfigOptions): string {
@@ -88,8 +93,11 @@ spark:
   conf:
     spark.driver.memory: 1g
     spark.sql.shuffle.partitions: 4
-kafka:
-  brokers: ["${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}"]
+${options.kafkaSaslSsl ? `kafka:
+  brokers: ["${saslBrokers()}"]
+  tls: { caFile: ${join(secrets, 'kafka-ca.pem')} }
+  sasl: { mechanism: scram-sha-512, user: dataops, passwordFile: ${join(secrets, 'kafka-dataops.password')} }` : `kafka:
+  brokers: ["${process.env.KAFKA_BROKERS ?? '127.0.0.1:9092'}"]`}
 api:
   tokenFile: ${join(secrets, 'api-token')}
 control:
