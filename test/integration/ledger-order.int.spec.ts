@@ -46,6 +46,8 @@ describe('the run ledger on PostgreSQL, with a run\'s events in any order', () =
   });
 
   afterAll(async () => {
+    // the runs' stage attempts reference them: those go first
+    await pool.query('DELETE FROM dataops_stage_attempts WHERE run_id IN (SELECT run_id FROM dataops_runs WHERE pipeline = $1)', [pipeline]);
     await pool.query('DELETE FROM dataops_runs WHERE pipeline = $1', [pipeline]);
     await pool.end();
   });
