@@ -137,6 +137,10 @@ describe('metrics of the running services, scraped by a real Prometheus during a
     expect(await byLabel(`sum by (table) (dataops_rows_total{pipeline="${pipeline}",stage="ingest"})`, 'table')).toEqual(ingested);
     const bytes = await byLabel(`sum by (table) (dataops_bytes_total{pipeline="${pipeline}",stage="ingest"})`, 'table');
     expect(Object.keys(bytes).sort()).toEqual(Object.keys(ingested).sort());
+    // how each table was read: its slices, as the ingest summary says
+    const slices = Object.fromEntries(summary.stages.ingest!.tables.map((table) => [table.table, table.slices]));
+    expect(Object.values(slices).every((count) => typeof count === 'number' && count >= 1)).toBe(true);
+    expect(await byLabel(`dataops_ingest_slices{pipeline="${pipeline}"}`, 'table')).toEqual(slices);
     // the first run counts in increase(): its series existed at zero before it
     const [increase] = await prometheus.series(`sum(increase(dataops_runs_total{pipeline="${pipeline}",status="succeeded"}[10m]))`);
     expect(increase.value).toBeGreaterThan(0);

@@ -27,6 +27,8 @@ export const tableResult = z.object({
   watermark: z.string().nullable().optional(),
   /** rows read from the source (equals rows written, or the stage fails) */
   rowsRead: z.number().int().nonnegative().optional(),
+  /** the parallel range reads (slices) the table was read in */
+  slices: z.number().int().positive().optional(),
   /** full loads: COUNT(*) taken in the same snapshot as the read */
   sourceCount: z.number().int().nonnegative().nullable().optional(),
   zeroDates: lossCounts.optional(),

@@ -112,6 +112,7 @@ export class IngestStage {
         files: written.files,
         rows: written.rows,
         rowsRead: written.rows,
+        slices: plan.slices.length,
         sourceCount,
         schema: plan.columns.map((column) => ({ name: column.name, mysqlType: column.mysqlType, sparkType: column.sparkType, nullable: column.nullable })),
         checkColumn: plan.checkColumn,
@@ -164,6 +165,7 @@ function tableResult(manifest: LakeManifest): TableResult {
     path: manifest.dataPath,
     watermark: manifest.watermark?.value ?? null,
     rowsRead: manifest.rowsRead,
+    slices: manifest.slices,
     sourceCount: manifest.sourceCount,
     zeroDates: manifest.zeroDates,
   };

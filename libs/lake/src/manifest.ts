@@ -18,6 +18,8 @@ export const lakeManifest = z.object({
   files: z.array(z.object({ path: z.string(), bytes: z.number().int().nonnegative() })),
   rows: z.number().int().nonnegative(),
   rowsRead: z.number().int().nonnegative(),
+  /** how many slices (parallel range reads) the table was read in; older manifests: absent */
+  slices: z.number().int().positive().optional(),
   sourceCount: z.number().int().nonnegative().nullable(),
   schema: z.array(lakeColumn),
   checkColumn: z.string().nullable(),

@@ -30,6 +30,12 @@ export class Metrics {
   });
   readonly rows = new Counter({ name: 'dataops_rows_total', help: 'Rows read (ingest), written (transform) or exported (export)', labelNames: ['pipeline', 'stage', 'table'], registers: [this.registry] });
   readonly bytes = new Counter({ name: 'dataops_bytes_total', help: 'Bytes written to the lake', labelNames: ['pipeline', 'stage', 'table'], registers: [this.registry] });
+  readonly slices = new Gauge({
+    name: 'dataops_ingest_slices',
+    help: 'Parallel range reads (slices) of the last ingest of each table',
+    labelNames: ['pipeline', 'table'],
+    registers: [this.registry],
+  });
   readonly files = new Counter({ name: 'dataops_files_total', help: 'Files written to SFTP targets', labelNames: ['pipeline', 'stage', 'target'], registers: [this.registry] });
   readonly failures = new Counter({ name: 'dataops_stage_failures_total', help: 'Failed stage attempts by reason (error class)', labelNames: ['pipeline', 'stage', 'reason'], registers: [this.registry] });
   readonly lastSuccess = new Gauge({

@@ -75,7 +75,7 @@ function observer(context: ServiceContext): StageObserver {
 function countPayload(context: ServiceContext, pipeline: string, stage: StageName, payload: unknown): void {
   const { metrics } = context;
   const value = payload as {
-    tables?: { table: string; rows: number; bytes?: number }[];
+    tables?: { table: string; rows: number; bytes?: number; slices?: number }[];
     models?: { name: string; rows: number }[];
     checks?: { name: string; status: string }[];
     targets?: { name: string; rows: number; files: string[] }[];
@@ -83,6 +83,7 @@ function countPayload(context: ServiceContext, pipeline: string, stage: StageNam
   for (const table of value?.tables ?? []) {
     metrics.rows.inc({ pipeline, stage, table: table.table }, table.rows);
     if (table.bytes) metrics.bytes.inc({ pipeline, stage, table: table.table }, table.bytes);
+    if (table.slices) metrics.slices.set({ pipeline, table: table.table }, table.slices);
   }
   for (const model of value?.models ?? []) metrics.rows.inc({ pipeline, stage, table: model.name }, model.rows);
   for (const check of value?.checks ?? []) metrics.checks.inc({ pipeline, check: check.name, status: check.status });
