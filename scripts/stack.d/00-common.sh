@@ -64,6 +64,9 @@ install_packages() {
   command -v mvn >/dev/null 2>&1 || missing+=(maven)
   command -v ss >/dev/null 2>&1 || missing+=(iproute2)
   command -v curl >/dev/null 2>&1 || missing+=(curl)
+  # the local CAs of Kafka and database TLS; chattr for the bad-input tests' unwritable lake
+  command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+  command -v chattr >/dev/null 2>&1 || missing+=(e2fsprogs)
   python3 -m venv --help >/dev/null 2>&1 || missing+=(python3-venv)
   [ -x "$JAVA_HOME/bin/java" ] || missing+=(openjdk-17-jdk-headless)
   if [ ${#missing[@]} -gt 0 ]; then
