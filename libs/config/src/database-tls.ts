@@ -1,8 +1,7 @@
-import { readFileSync, statSync } from 'node:fs';
 import { connect, isIP, type Socket } from 'node:net';
 import { TerminalError } from '@dataops/errors';
 import type { DatabaseTlsConfig, MysqlConnection, PostgresConnection } from './schema';
-import { absolute, CredentialsError, privateFileProblem, readPrivateFile } from './private-file';
+import { absolute, CredentialsError, privateFileProblem, publicFileProblem, readPrivateFile, readPublicFile } from './private-file';
 import type { DatabaseLogin } from './secrets';
 
 /**
@@ -272,18 +271,3 @@ function pem(material: DatabaseTlsMaterial): { ca?: string; cert?: string; key?:
   };
 }
 
-/** A CA or certificate: public, so any mode will do, but it must be there. */
-function publicFileProblem(path: string, what: string): string | undefined {
-  try {
-    if (!statSync(path).isFile()) return `${what} ${path} is not a file`;
-  } catch {
-    return `${what} ${path} does not exist`;
-  }
-  return undefined;
-}
-
-function readPublicFile(path: string, field: string, what: string): string {
-  const problem = publicFileProblem(path, what);
-  if (problem) throw new CredentialsError(field, problem, path);
-  return readFileSync(path, 'utf8');
-}

@@ -1,6 +1,6 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { DataopsConfig, KafkaConfig } from './schema';
-import { absolute, CredentialsError, privateFileProblem, readPrivateFile } from './private-file';
+import { absolute, CredentialsError, privateFileProblem, publicFileProblem, readPrivateFile, readPublicFile } from './private-file';
 
 /** TLS material for the Kafka client, read from the files `kafka.tls` names (PEM text). */
 export interface KafkaTlsMaterial {
@@ -40,11 +40,11 @@ export function resolveKafkaSecurity(kafka: KafkaConfig, configDir: string): Pic
   if (kafka.tls) {
     const { caFile, certFile, keyFile, rejectUnauthorized } = kafka.tls;
     result.tls = {
-      ca: readPublicFile(absolute(caFile, configDir), 'tls.caFile', 'CA file'),
+      ca: readPublicFile(absolute(caFile, configDir), 'kafka.tls.caFile', 'CA file'),
       rejectUnauthorized,
       ...(certFile && keyFile
         ? {
-            cert: readPublicFile(absolute(certFile, configDir), 'tls.certFile', 'certificate file'),
+            cert: readPublicFile(absolute(certFile, configDir), 'kafka.tls.certFile', 'certificate file'),
             key: readPrivateFile(absolute(keyFile, configDir), 'kafka.tls.keyFile'),
           }
         : {}),
@@ -88,18 +88,3 @@ export function kafkaFileProblems(kafka: KafkaConfig, configDir: string, readSec
   return problems;
 }
 
-/** A CA or certificate: public, so any mode will do, but it must be there. */
-function publicFileProblem(path: string, what: string): string | undefined {
-  try {
-    if (!statSync(path).isFile()) return `${what} ${path} is not a file`;
-  } catch {
-    return `${what} ${path} does not exist`;
-  }
-  return undefined;
-}
-
-function readPublicFile(path: string, field: string, what: string): string {
-  const problem = publicFileProblem(path, what);
-  if (problem) throw new CredentialsError(`kafka.${field}`, problem, path);
-  return readFileSync(path, 'utf8');
-}

@@ -55,6 +55,22 @@ export function readPrivateBytes(path: string, field = 'credentials'): Buffer {
   return readFileSync(path);
 }
 
+/** A CA or certificate: public, so any mode will do, but it must be there. */
+export function publicFileProblem(path: string, what: string): string | undefined {
+  try {
+    if (!statSync(path).isFile()) return `${what} ${path} is not a file`;
+  } catch {
+    return `${what} ${path} does not exist`;
+  }
+  return undefined;
+}
+
+export function readPublicFile(path: string, field: string, what: string): string {
+  const problem = publicFileProblem(path, what);
+  if (problem) throw new CredentialsError(field, problem, path);
+  return readFileSync(path, 'utf8');
+}
+
 /** A path from the config, relative to the config file's folder. */
 export function absolute(path: string, base: string): string {
   return isAbsolute(path) ? path : resolve(base, path);
