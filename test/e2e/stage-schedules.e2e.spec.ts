@@ -9,7 +9,7 @@ import { migrateControlDb } from '@dataops/ledger';
 import { scheduledRunId } from '@dataops/schedule';
 import { createTestDatabase, pgPassword, pgPort, repoRoot, saslBrokers, secrets, tempDir, writeTestConfig } from '../support/stack';
 import { differences, snapshotOutputs, type OutputLocations, type Outputs } from '../support/outputs';
-import { samplePipelineYaml } from '../support/sample-pipeline';
+import { sampleOutputLocations, samplePipelineYaml } from '../support/sample-pipeline';
 import { ServiceProcesses } from '../support/services';
 
 const run = promisify(execFile);
@@ -120,16 +120,7 @@ describe('per-stage schedules over real Kafka (SASL_SSL)', () => {
       root,
     );
     await services.startAll();
-    locations = {
-      lake: join(root, 'lake'),
-      source: 'src',
-      warehouse: join(root, 'warehouse'),
-      models: ['daily_sales_by_region', 'order_facts', 'orders_clean'],
-      pgTables: [`public.${pipeline}_daily`, `public.${pipeline}_facts`],
-      mysqlDatabase: biDatabase.name,
-      mysqlTables: ['daily_sales_by_region'],
-      sftpDirs: [join(process.env.DATAOPS_SFTP_ROOT!, 'upload', pipeline)],
-    };
+    locations = sampleOutputLocations(root, pipeline, biDatabase.name);
   });
 
   afterAll(async () => {

@@ -8,7 +8,7 @@ import { makeEnvelope, Topics, type Envelope, type RunSummary } from '@dataops/c
 import { createKafka, EventPublisher } from '@dataops/messaging';
 import { startFreshKafka, type FreshKafka } from '../support/fresh-kafka';
 import { differences, jobProcessesOf, snapshotOutputs, type OutputLocations, type Outputs } from '../support/outputs';
-import { samplePipelineYaml } from '../support/sample-pipeline';
+import { sampleOutputLocations, samplePipelineYaml } from '../support/sample-pipeline';
 import { ServiceProcesses, type Instance, type ServiceName } from '../support/services';
 import { createTestDatabase, dataopsHome, pgPassword, pgPort, repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
 
@@ -293,16 +293,7 @@ describe('fault suite: every fault recovers to the outputs of a clean run', () =
       root,
     );
     await services.startAll();
-    locations = {
-      lake: join(root, 'lake'),
-      source: 'src',
-      warehouse: join(root, 'warehouse'),
-      models: ['daily_sales_by_region', 'order_facts', 'orders_clean'],
-      pgTables: [`public.${pipeline}_daily`, `public.${pipeline}_facts`],
-      mysqlDatabase: bi.name,
-      mysqlTables: ['daily_sales_by_region'],
-      sftpDirs: [join(process.env.DATAOPS_SFTP_ROOT!, 'upload', pipeline)],
-    };
+    locations = sampleOutputLocations(root, pipeline, bi.name);
     const cleanRun = await trigger();
     expect((await finished(cleanRun)).run.status).toBe('succeeded');
     clean = await snapshot();

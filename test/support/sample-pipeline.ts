@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import type { OutputLocations } from './outputs';
 
 /**
  * The sample retail pipeline as the end-to-end and fault tests run it (examples/retail's models,
@@ -32,4 +33,18 @@ export:
   - { type: jdbc, connection: bi_mysql, model: daily_sales_by_region, mode: replace }
   - { type: sftp, connection: sftp, model: daily_sales_by_region, remoteDir: upload/${pipeline}, format: csv, gzip: true }
 `;
+}
+
+/** Where the sample pipeline's outputs land (samplePipelineYaml under writeTestConfig): what a snapshot compares. */
+export function sampleOutputLocations(root: string, pipeline: string, biMysqlDatabase: string): OutputLocations {
+  return {
+    lake: join(root, 'lake'),
+    source: 'src',
+    warehouse: join(root, 'warehouse'),
+    models: ['daily_sales_by_region', 'order_facts', 'orders_clean'],
+    pgTables: [`public.${pipeline}_daily`, `public.${pipeline}_facts`],
+    mysqlDatabase: biMysqlDatabase,
+    mysqlTables: ['daily_sales_by_region'],
+    sftpDirs: [join(process.env.DATAOPS_SFTP_ROOT!, 'upload', pipeline)],
+  };
 }
