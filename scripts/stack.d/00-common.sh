@@ -160,3 +160,25 @@ JAVA17_OPENS=(
   --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
   --add-opens=java.security.jgss/sun.security.krb5=ALL-UNNAMED
 )
+
+# A local CA (DIR/ca.crt, DIR/ca.key) for the stack's TLS listeners; LABEL names it in errors.
+make_local_ca() {
+  local dir=$1 label=$2
+  (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$dir/ca.key" -out "$dir/ca.crt" \
+    -subj "/CN=DataOps local $label CA" -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1) \
+    || die 1 "openssl could not make the $label CA"
+}
+
+# sign_with_local_ca DIR LABEL NAME SUBJECT EXTENSIONS OUT: a key (OUT.key, 0600, PKCS#8) and a certificate
+# (OUT.crt) signed by the CA in DIR.
+sign_with_local_ca() {
+  local dir=$1 label=$2 name=$3 subject=$4 extensions=$5 out=$6 work
+  work=$(mktemp -d "$dir/.sign.XXXXXX")
+  printf '%s\n' "$extensions" > "$work/ext"
+  (umask 077; openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$out.key" -out "$work/csr" -subj "$subject" >/dev/null 2>&1) \
+    || { rm -rf "$work"; die 1 "openssl could not make the $label $name key"; }
+  openssl x509 -req -sha256 -days 3650 -in "$work/csr" -CA "$dir/ca.crt" -CAkey "$dir/ca.key" \
+    -set_serial "0x$(openssl rand -hex 16)" -extfile "$work/ext" -out "$out.crt" >/dev/null 2>&1 \
+    || { rm -rf "$work"; die 1 "openssl could not sign the $label $name certificate"; }
+  rm -rf "$work"
+}

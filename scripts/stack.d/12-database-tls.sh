@@ -17,35 +17,20 @@ ensure_database_tls() {
   if [ ! -s "$dir/ca.crt" ] || [ ! -s "$dir/ca.key" ]; then
     say "databases: making a local CA for MariaDB and PostgreSQL TLS"
     rm -f "$dir"/server.* "$SECRETS"/db-client.*
-    (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$dir/ca.key" -out "$dir/ca.crt" \
-      -subj "/CN=DataOps local database CA" -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1) \
-      || die 1 "openssl could not make the database CA"
+    make_local_ca "$dir" database
   fi
   if [ ! -s "$dir/server.crt" ] || [ ! -s "$dir/server.key" ]; then
-    database_tls_sign server "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost
+    sign_with_local_ca "$dir" database server "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost
 extendedKeyUsage=serverAuth
 keyUsage=critical,digitalSignature,keyEncipherment" "$dir/server"
   fi
   if [ ! -s "$SECRETS/db-client.crt" ] || [ ! -s "$SECRETS/db-client.key" ]; then
-    database_tls_sign client "/CN=dataops" "extendedKeyUsage=clientAuth
+    sign_with_local_ca "$dir" database client "/CN=dataops" "extendedKeyUsage=clientAuth
 keyUsage=critical,digitalSignature,keyEncipherment" "$SECRETS/db-client"
   fi
   cp "$dir/ca.crt" "$SECRETS/db-ca.pem"
   chmod 600 "$dir"/*.key "$SECRETS/db-client.key"
   chmod 644 "$dir/ca.crt" "$dir/server.crt" "$SECRETS/db-ca.pem" "$SECRETS/db-client.crt"
-}
-
-# database_tls_sign NAME SUBJECT EXTENSIONS OUT: a key (OUT.key, 0600, PKCS#8) and a certificate (OUT.crt) signed by the CA.
-database_tls_sign() {
-  local name=$1 subject=$2 extensions=$3 out=$4 work
-  work=$(mktemp -d "$DB_TLS/.sign.XXXXXX")
-  printf '%s\n' "$extensions" > "$work/ext"
-  (umask 077; openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$out.key" -out "$work/csr" -subj "$subject" >/dev/null 2>&1) \
-    || { rm -rf "$work"; die 1 "openssl could not make the database $name key"; }
-  openssl x509 -req -sha256 -days 3650 -in "$work/csr" -CA "$DB_TLS/ca.crt" -CAkey "$DB_TLS/ca.key" \
-    -set_serial "0x$(openssl rand -hex 16)" -extfile "$work/ext" -out "$out.crt" >/dev/null 2>&1 \
-    || { rm -rf "$work"; die 1 "openssl could not sign the database $name certificate"; }
-  rm -rf "$work"
 }
 
 # database_tls_copy OWNER DIR: the CA, server certificate and key in DIR, readable by OWNER only.

@@ -27,12 +27,10 @@ ensure_kafka_tls() {
   if [ ! -s "$dir/ca.crt" ] || [ ! -s "$dir/ca.key" ]; then
     say "kafka: making a local CA for the SASL_SSL listener"
     rm -f "$dir"/broker.* "$dir/truststore.p12" "$SECRETS"/kafka-client.*
-    (umask 077; openssl req -x509 -newkey rsa:2048 -nodes -sha256 -days 3650 -keyout "$dir/ca.key" -out "$dir/ca.crt" \
-      -subj "/CN=DataOps local Kafka CA" -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" >/dev/null 2>&1) \
-      || die 1 "openssl could not make the Kafka CA"
+    make_local_ca "$dir" Kafka
   fi
   if [ ! -s "$dir/broker.p12" ]; then
-    kafka_tls_sign broker "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost
+    sign_with_local_ca "$dir" Kafka broker "/CN=localhost" "subjectAltName=IP:127.0.0.1,DNS:localhost
 extendedKeyUsage=serverAuth
 keyUsage=critical,digitalSignature,keyEncipherment" "$dir/broker"
     (umask 077; openssl pkcs12 -export -in "$dir/broker.crt" -inkey "$dir/broker.key" -certfile "$dir/ca.crt" -name broker \
@@ -43,7 +41,7 @@ keyUsage=critical,digitalSignature,keyEncipherment" "$dir/broker"
       -storepass:file "$dir/.keystore.pw" >/dev/null 2>&1 || die 1 "keytool could not write the Kafka truststore"
   fi
   if [ ! -s "$SECRETS/kafka-client.crt" ] || [ ! -s "$SECRETS/kafka-client.key" ]; then
-    kafka_tls_sign client "/CN=$KAFKA_SASL_USER" "extendedKeyUsage=clientAuth
+    sign_with_local_ca "$dir" Kafka client "/CN=$KAFKA_SASL_USER" "extendedKeyUsage=clientAuth
 keyUsage=critical,digitalSignature,keyEncipherment" "$SECRETS/kafka-client"
   fi
   cp "$dir/ca.crt" "$SECRETS/kafka-ca.pem"
@@ -57,19 +55,6 @@ keyUsage=critical,digitalSignature,keyEncipherment" "$SECRETS/kafka-client"
     echo "sasl.password=$(cat "$(kafka_sasl_password_file)")"
     echo "ssl.ca.location=$SECRETS/kafka-ca.pem"
   } > "$SECRETS/kafka-kcat.properties")
-}
-
-# kafka_tls_sign NAME SUBJECT EXTENSIONS OUT: a key (OUT.key, 0600) and a certificate (OUT.crt) signed by the CA.
-kafka_tls_sign() {
-  local name=$1 subject=$2 extensions=$3 out=$4 work
-  work=$(mktemp -d "$KAFKA_TLS/.sign.XXXXXX")
-  printf '%s\n' "$extensions" > "$work/ext"
-  (umask 077; openssl req -newkey rsa:2048 -nodes -sha256 -keyout "$out.key" -out "$work/csr" -subj "$subject" >/dev/null 2>&1) \
-    || { rm -rf "$work"; die 1 "openssl could not make the Kafka $name key"; }
-  openssl x509 -req -sha256 -days 3650 -in "$work/csr" -CA "$KAFKA_TLS/ca.crt" -CAkey "$KAFKA_TLS/ca.key" \
-    -set_serial "0x$(openssl rand -hex 16)" -extfile "$work/ext" -out "$out.crt" >/dev/null 2>&1 \
-    || { rm -rf "$work"; die 1 "openssl could not sign the Kafka $name certificate"; }
-  rm -rf "$work"
 }
 
 # The SASL_SSL listener's lines of server.properties (the file is 0600: it holds the keystore password and
