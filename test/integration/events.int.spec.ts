@@ -7,19 +7,10 @@ import { TerminalError, TransientError } from '@dataops/errors';
 import { createKafka, EventConsumer, EventPublisher } from '@dataops/messaging';
 import { silentLogger } from '@dataops/stage';
 import '../support/stack';
+import { until } from '../support/wait';
 
 const brokers = (process.env.KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 const kafka = createKafka({ brokers, clientId: 'events-test' });
-
-async function until<T>(probe: () => T | undefined, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 describe('the event bus, with a real Kafka broker and a non-Node client (kcat)', () => {
   const pipeline = `bus_${randomBytes(3).toString('hex')}`;

@@ -7,6 +7,7 @@ import { makeEnvelope, Topics, type Envelope } from '@dataops/contracts';
 import { assertKafkaAccepts, createKafka, EventConsumer, EventPublisher, KafkaRefusedError, pingKafka } from '@dataops/messaging';
 import { silentLogger } from '@dataops/stage';
 import { repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
+import { until } from '../support/wait';
 
 /**
  * The one-node broker's SASL_SSL listener (scripts/stack.d/31-kafka-tls.sh: local CA, SCRAM user
@@ -49,16 +50,6 @@ async function refusal(run: () => Promise<unknown>): Promise<Error> {
     return error as Error;
   }
   throw new Error('expected the broker to refuse the client');
-}
-
-async function until<T>(probe: () => T | undefined, what: string, ms = 60_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    const value = probe();
-    if (value !== undefined) return value;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe('Kafka over TLS with a SASL login (the local broker SASL_SSL listener)', () => {
