@@ -43,8 +43,12 @@ describe(loadConfig.name, () => {
   });
 
   it('keeps storage URIs as written', () => {
-    const { config } = load(replace('lake: lake\n  warehouse: warehouse', 'lake: hdfs://namenode:9000/lake\n  warehouse: file:///srv/warehouse'));
+    const { config } = load(replace('lake: lake\n  warehouse: warehouse', 'lake: hdfs://namenode:9000/lake\n  warehouse: file:///srv/warehouse\n  webhdfs: http://namenode:9870'));
     expect([config.storage.lake, config.storage.warehouse]).toEqual(['hdfs://namenode:9000/lake', 'file:///srv/warehouse']);
+  });
+
+  it('refuses an hdfs:// lake without storage.webhdfs, saying what to set', () => {
+    expect(() => load(replace('lake: lake', 'lake: hdfs://namenode:9000/lake'))).toThrow(/storage\.webhdfs.*set storage\.webhdfs to the NameNode HTTP address/s);
   });
 
   it('expands variables from the environment, falling back to their defaults', () => {

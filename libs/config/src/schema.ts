@@ -235,13 +235,18 @@ export const pipeline = z
     path: ['schedules'],
   });
 
-export const storage = z.strictObject({
-  /** a local path (relative to the config file) or a URI: file:///…, hdfs://namenode:9000/… */
-  lake: z.string().min(1),
-  warehouse: z.string().min(1),
-  /** WebHDFS address for the services' metadata reads when the lake is on HDFS */
-  webhdfs: z.string().url().optional(),
-});
+export const storage = z
+  .strictObject({
+    /** a local path (relative to the config file) or a URI: file:///…, hdfs://namenode:9000/… */
+    lake: z.string().min(1),
+    warehouse: z.string().min(1),
+    /** the NameNode's WebHDFS address, through which the services handle manifests and pointers on HDFS */
+    webhdfs: z.string().url().optional(),
+  })
+  .refine((s) => s.webhdfs !== undefined || ![s.lake, s.warehouse].some((root) => root.startsWith('hdfs://')), {
+    message: 'the lake or warehouse is on HDFS: set storage.webhdfs to the NameNode HTTP address, e.g. http://namenode:9870',
+    path: ['webhdfs'],
+  });
 
 export const spark = z.strictObject({
   master: z.string().min(1).default('local[*]'),

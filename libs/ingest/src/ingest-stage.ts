@@ -1,10 +1,9 @@
-import { readdir, rm } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
 import type { LoadedConfig, MysqlConnection, PipelineConfig } from '@dataops/config';
 import { ingestEngineOf, resolveDatabaseCredentials } from '@dataops/config';
 import type { IngestCompleted, TableResult } from '@dataops/contracts';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
-import { lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest } from '@dataops/lake';
+import { joinPath, lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest, type LakeStore } from '@dataops/lake';
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
 import { ingestJobResult, ingestJobSpec } from './ingest-job';
@@ -30,7 +29,7 @@ export class IngestStage {
 
   async execute(request: IngestRequest, options: StageRunOptions): Promise<IngestCompleted> {
     const { pipeline, connection, sourceName } = this.source(request.pipeline);
-    const manifests = new ManifestRepository(lakeStoreFor(this.loaded.config.storage.lake), this.loaded.config.storage.lake);
+    const manifests = new ManifestRepository(this.lakeStore(), this.loaded.config.storage.lake);
     const login = resolveDatabaseCredentials(connection.credentials, this.loaded.dir);
     const catalog = await MysqlCatalogRepository.connect(connection, login, pipeline.source.connection);
     try {
@@ -123,7 +122,7 @@ export class IngestStage {
         committedAt: new Date().toISOString(),
       };
       await manifests.commit(manifest);
-      await removeOtherAttempts(dataPath, options.attemptId);
+      await removeOtherAttempts(this.lakeStore(), dataPath, options.attemptId);
       options.onProgress?.({ stage: 'ingest', subject: plan.table, rows: written.rows, bytes: written.bytes, done: true });
       committed.push(manifest);
     }
@@ -144,6 +143,10 @@ export class IngestStage {
     }
     if (after !== plan.estimatedRows) options.logger.warn('table changed during the read; count not comparable', { table: plan.table, before: plan.estimatedRows, after, written });
     return plan.fullSnapshot ? after : null;
+  }
+
+  private lakeStore(): LakeStore {
+    return lakeStoreFor(this.loaded.config.storage.lake, this.loaded.config.storage);
   }
 
   private source(pipelineName: string) {
@@ -176,10 +179,10 @@ function tableResult(manifest: LakeManifest): TableResult {
  * After a commit, the folders earlier attempts of the same run left (a killed service, a fenced
  * attempt) are garbage: no manifest points at them.
  */
-async function removeOtherAttempts(dataPath: string, attemptId: string | undefined): Promise<void> {
-  if (!attemptId || !dataPath.startsWith('/')) return;
+async function removeOtherAttempts(store: LakeStore, dataPath: string, attemptId: string | undefined): Promise<void> {
+  if (!attemptId) return;
   const runFolder = dirname(dataPath);
-  for (const entry of await readdir(runFolder).catch(() => [] as string[])) {
-    if (entry.startsWith('attempt=') && entry !== `attempt=${attemptId}`) await rm(join(runFolder, entry), { recursive: true, force: true });
+  for (const entry of await store.list(runFolder)) {
+    if (entry.startsWith('attempt=') && entry !== `attempt=${attemptId}`) await store.remove(joinPath(runFolder, entry));
   }
 }

@@ -13,7 +13,7 @@ export async function planPipeline(loaded: LoadedConfig, pipelineName: string, o
   const connection = loaded.config.connections[pipeline.source.connection];
   if (connection?.type !== 'mysql') throw new TerminalError(`pipeline ${pipelineName}: source connection must be mysql`);
   const source = pipeline.source.name ?? pipeline.source.connection;
-  const manifests = new ManifestRepository(lakeStoreFor(loaded.config.storage.lake), loaded.config.storage.lake);
+  const manifests = new ManifestRepository(lakeStoreFor(loaded.config.storage.lake, loaded.config.storage), loaded.config.storage.lake);
   const catalog = await MysqlCatalogRepository.connect(connection, resolveDatabaseCredentials(connection.credentials, loaded.dir), pipeline.source.connection);
   try {
     const tables = selectTables(await catalog.tables(pipeline.source.tables.views), pipeline.source, options.tables);

@@ -2,6 +2,7 @@ import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/p
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { TerminalError } from '@dataops/errors';
+import { WebHdfsLakeStore } from './webhdfs-store';
 
 /**
  * File access of the TypeScript side to the lake and warehouse. Local disk now; HDFS (WebHDFS)
@@ -14,6 +15,14 @@ export interface LakeStore {
   list(path: string): Promise<string[]>;
   exists(path: string): Promise<boolean>;
   remove(path: string): Promise<void>;
+  /** a folder's entries with their kind and modification time (dot-names hidden); missing folder: [] */
+  entries(path: string): Promise<LakeEntry[]>;
+}
+
+export interface LakeEntry {
+  name: string;
+  directory: boolean;
+  modifiedMs: number;
 }
 
 export class LocalLakeStore implements LakeStore {
@@ -53,11 +62,40 @@ export class LocalLakeStore implements LakeStore {
   async remove(path: string): Promise<void> {
     await rm(local(path), { recursive: true, force: true });
   }
+
+  async entries(path: string): Promise<LakeEntry[]> {
+    const folder = local(path);
+    const names = await this.list(path);
+    return Promise.all(
+      names.map(async (name) => {
+        const info = await stat(`${folder}/${name}`);
+        return { name, directory: info.isDirectory(), modifiedMs: info.mtimeMs };
+      }),
+    );
+  }
 }
 
-export function lakeStoreFor(root: string): LakeStore {
+/** Where the services reach HDFS: `storage.webhdfs`, a NameNode's HTTP address (the config's `storage` fits). */
+export interface LakeStoreSettings {
+  webhdfs?: string;
+}
+
+/**
+ * The store for a lake or warehouse root: local disk for a path or file://, WebHDFS for hdfs://
+ * (the NameNode named by the root's authority, reached over HTTP at `storage.webhdfs`).
+ */
+export function lakeStoreFor(root: string, settings: LakeStoreSettings = {}): LakeStore {
   if (root.startsWith('/') || root.startsWith('file://')) return new LocalLakeStore();
-  throw new TerminalError(`storage ${root}: only local paths and file:// are supported by this version's metadata reader (HDFS via WebHDFS is planned)`);
+  const hdfs = /^hdfs:\/\/[^/]+/.exec(root);
+  if (hdfs) {
+    if (!settings.webhdfs) {
+      throw new TerminalError(`storage ${root} is on HDFS but storage.webhdfs is not set: set it to the NameNode's HTTP address, e.g. http://namenode:9870 (docs/configuration.md)`, {
+        subject: 'storage.webhdfs',
+      });
+    }
+    return new WebHdfsLakeStore({ webhdfs: settings.webhdfs, root: hdfs[0] });
+  }
+  throw new TerminalError(`storage ${root}: the services read local paths, file:// and hdfs:// (with storage.webhdfs); use one of those`, { subject: root });
 }
 
 function local(path: string): string {

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { TerminalError, TransientError } from '@dataops/errors';
-import type { LakeStore } from './lake-store';
+import type { LakeEntry, LakeStore } from './lake-store';
 
 /**
  * The lake and warehouse on HDFS, seen from Node through WebHDFS (the NameNode's REST API,
@@ -273,6 +273,19 @@ export class WebHdfsLakeStore implements LakeStore {
       throw new TerminalError(`not a directory: ${path}`, { subject: path });
     }
     return entries.map((entry) => entry.pathSuffix).filter((name) => !name.startsWith('.'));
+  }
+
+  async entries(path: string): Promise<LakeEntry[]> {
+    let entries: WebHdfsFileStatus[];
+    try {
+      entries = await this.client.listStatus(this.hdfsPath(path));
+    } catch (error) {
+      if (isNotFound(error)) return [];
+      throw error;
+    }
+    return entries
+      .filter((entry) => entry.pathSuffix !== '' && !entry.pathSuffix.startsWith('.'))
+      .map((entry) => ({ name: entry.pathSuffix, directory: entry.type === 'DIRECTORY', modifiedMs: entry.modificationTime }));
   }
 
   async exists(path: string): Promise<boolean> {

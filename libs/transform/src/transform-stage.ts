@@ -23,7 +23,7 @@ export class TransformStage {
     const pipeline = this.loaded.config.pipelines[request.pipeline];
     if (!pipeline) throw new TerminalError(`unknown pipeline "${request.pipeline}"`, { subject: request.pipeline });
     const { warehouse, lake } = this.loaded.config.storage;
-    const store = lakeStoreFor(warehouse);
+    const store = lakeStoreFor(warehouse, this.loaded.config.storage);
     const recordPath = joinPath(warehouse, '_runs', request.pipeline, `${request.runId}.json`);
     const recorded = await store.readText(recordPath);
     if (recorded) {
@@ -32,10 +32,10 @@ export class TransformStage {
     }
     if (!pipeline.transform) return { logicalDate: request.logicalDate, models: [], checks: [] };
     const source = pipeline.source.name ?? pipeline.source.connection;
-    const publisher = new WarehousePublisher(warehouse);
+    const publisher = new WarehousePublisher(warehouse, store);
     const models = await loadModels(pipeline.transform, request.logicalDate);
     const checks = checkSpecs(pipeline.transform.checks);
-    const raw = await this.rawTables(lakeStoreFor(lake), lake, source);
+    const raw = await this.rawTables(lakeStoreFor(lake, this.loaded.config.storage), lake, source);
     const previous = await this.previousVersions(store, publisher, models.map((model) => model.name), request);
     const spec = {
       raw,
