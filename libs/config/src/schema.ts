@@ -280,12 +280,26 @@ export const kafkaSasl = z.strictObject({
   passwordFile: z.string().min(1),
 });
 
+/** How DataOps creates its topics when they are missing (existing topics are left as they are). */
+export const kafkaTopics = z
+  .strictObject({
+    partitions: z.number().int().min(1).max(1000).default(3),
+    replicationFactor: z.number().int().min(1).max(32).default(1),
+    /** with producers on acks=all: how many replicas must have an event before it counts as written */
+    minInsyncReplicas: z.number().int().min(1).max(32).optional(),
+  })
+  .refine((topics) => topics.minInsyncReplicas === undefined || topics.minInsyncReplicas <= topics.replicationFactor, {
+    message: 'minInsyncReplicas must not exceed replicationFactor, or no write could ever succeed',
+    path: ['minInsyncReplicas'],
+  });
+
 export const kafka = z
   .strictObject({
     brokers: z.array(z.string().min(1)).min(1).default(['127.0.0.1:9092']),
     clientId: z.string().min(1).default('dataops'),
     tls: kafkaTls.optional(),
     sasl: kafkaSasl.optional(),
+    topics: kafkaTopics.optional(),
   })
   .refine((settings) => settings.sasl?.mechanism !== 'plain' || settings.tls !== undefined, {
     message: 'sasl mechanism plain sends the password as it is: set kafka.tls too (or use scram-sha-512)',
@@ -337,4 +351,5 @@ export type SparkConfig = z.infer<typeof spark>;
 export type KafkaConfig = z.infer<typeof kafka>;
 export type KafkaTlsConfig = z.infer<typeof kafkaTls>;
 export type KafkaSaslConfig = z.infer<typeof kafkaSasl>;
+export type KafkaTopicsConfig = z.infer<typeof kafkaTopics>;
 export type DatabaseTlsConfig = z.infer<typeof databaseTls>;

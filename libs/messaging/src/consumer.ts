@@ -2,7 +2,8 @@ import type { Consumer, EachMessagePayload, Kafka } from 'kafkajs';
 import { makeEnvelope, parseEnvelope, Topics, type Envelope } from '@dataops/contracts';
 import { errorClassOf, messageOf } from '@dataops/errors';
 import type { StageLogger } from '@dataops/stage';
-import { ensureTopics, type EventPublisher, type TopicSettings } from './publisher';
+import { ensureTopics, type EventPublisher } from './publisher';
+import { LOCAL_TOPICS, type TopicSettings } from './topic-settings';
 
 export interface RetryPolicy {
   maxAttempts: number;
@@ -59,7 +60,7 @@ export class EventConsumer {
     private readonly kafka: Kafka,
     private readonly publisher: EventPublisher,
     private readonly logger: StageLogger,
-    private readonly topicSettings: TopicSettings = { partitions: 3, replicationFactor: 1 },
+    private readonly topicSettings: TopicSettings = LOCAL_TOPICS,
     private readonly hooks: ConsumerHooks = {},
   ) {}
 

@@ -1,11 +1,9 @@
 import type { Kafka, Producer } from 'kafkajs';
 import { allTopics, type Envelope } from '@dataops/contracts';
 import { TransientError } from '@dataops/errors';
+import { createTopicsRequest, explainTopicCreation, LOCAL_TOPICS, type TopicSettings } from './topic-settings';
 
-export interface TopicSettings {
-  partitions: number;
-  replicationFactor: number;
-}
+export type { TopicSettings } from './topic-settings';
 
 /**
  * Publishes envelopes: key = pipeline (one pipeline's events stay in order on one partition),
@@ -17,7 +15,7 @@ export class EventPublisher {
 
   constructor(
     private readonly kafka: Kafka,
-    private readonly topics: TopicSettings = { partitions: 3, replicationFactor: 1 },
+    private readonly topics: TopicSettings = LOCAL_TOPICS,
   ) {}
 
   async connect(): Promise<void> {
@@ -59,12 +57,7 @@ export async function ensureTopics(kafka: Kafka, topics: string[], settings: Top
   try {
     const existing = new Set(await admin.listTopics());
     const missing = topics.filter((topic) => !existing.has(topic));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: settings.partitions, replicationFactor: settings.replicationFactor })),
-      });
-    }
+    if (missing.length > 0) await admin.createTopics(createTopicsRequest(missing, settings)).catch((error: Error) => explainTopicCreation(error, settings));
   } finally {
     await admin.disconnect();
   }

@@ -3,7 +3,7 @@ import type { Kafka } from 'kafkajs';
 import type { Pool } from 'pg';
 import { ConfigError, configuredSecrets, CredentialsError, kafkaClientSettings, loadConfig, type KafkaClientSettings, type LoadedConfig } from '@dataops/config';
 import { controlPool, OutboxRelay } from '@dataops/ledger';
-import { consumerLag, createKafka, EventConsumer, EventPublisher, pingKafka, type Subscription } from '@dataops/messaging';
+import { consumerLag, createKafka, EventConsumer, EventPublisher, pingKafka, topicSettingsOf, type Subscription } from '@dataops/messaging';
 import { createLogger, Metrics, type JsonLogger, type ReadinessProbe } from '@dataops/observability';
 import { readServiceEnv, type ServiceEnv } from './service-env';
 
@@ -56,7 +56,7 @@ export function createServiceContext(name: string): ServiceContext {
   }
   const brokers = kafkaSettings.brokers;
   const kafka = createKafka(kafkaSettings, logger);
-  const publisher = new EventPublisher(kafka);
+  const publisher = new EventPublisher(kafka, topicSettingsOf(loaded.config.kafka.topics));
   let control: Pool;
   try {
     control = controlPool(loaded);
@@ -92,7 +92,7 @@ export function createServiceContext(name: string): ServiceContext {
  * from the beginning), but a ready probe that says yes earlier would be a lie.
  */
 export async function consume(context: ServiceContext, subscription: Subscription): Promise<EventConsumer> {
-  const consumer = new EventConsumer(context.kafka, context.publisher, context.logger, undefined, {
+  const consumer = new EventConsumer(context.kafka, context.publisher, context.logger, topicSettingsOf(context.loaded.config.kafka.topics), {
     onDeadLetter: (topic, group) => context.metrics.deadLetters.inc({ topic, group }),
   });
   context.consumers.push(consumer);

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { TerminalError } from '@dataops/errors';
 import { makeEnvelope, stagesOf, Topics, type RunRequested } from '@dataops/contracts';
-import { assertKafkaAccepts, createKafka, EventPublisher, explainKafkaError } from '@dataops/messaging';
+import { assertKafkaAccepts, createKafka, EventPublisher, explainKafkaError, topicSettingsOf } from '@dataops/messaging';
 import type { RunsApiClient } from '@dataops/runs-api';
 import { dateInZone, fireTimesBetween, manualRunId, scheduledRunId } from '@dataops/schedule';
 import { kafkaClientSettings, schedulesOf, type LoadedConfig } from '@dataops/config';
@@ -75,7 +75,7 @@ async function publish(context: CliContext, loaded: LoadedConfig, pipeline: stri
   const settings = kafkaClientSettings(loaded.config, loaded.dir, 'dataops-cli', context.env);
   // a certificate or login the brokers refuse fails here at once, not after a minute of retries
   await assertKafkaAccepts(settings);
-  const publisher = new EventPublisher(createKafka(settings));
+  const publisher = new EventPublisher(createKafka(settings), topicSettingsOf(loaded.config.kafka.topics));
   try {
     await publisher.publish(makeEnvelope(Topics.runRequested, payload, { runId, pipeline, producer: 'dataops-cli' }));
   } catch (error) {
