@@ -5,7 +5,7 @@ from typing import Any, Dict
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import DateType, TimestampNTZType, TimestampType
+from pyspark.sql.types import BinaryType, DateType, DecimalType, TimestampNTZType, TimestampType
 
 from .jdbc_tls import jdbc_failure, jdbc_tls_url
 from .runtime import JobError, progress, quote_identifier
@@ -30,7 +30,41 @@ def _temporal_as_text(frame: DataFrame) -> DataFrame:
     ])
 
 
+def _copy_text(frame: DataFrame) -> DataFrame:
+    """Every column as the text PostgreSQL's COPY reads back as the same value.
+
+    Decimals in plain notation (never 1.0E-7), timestamps with all six fraction digits (an instant
+    with its UTC offset), bytes as bytea's hex form (\\x0102: CSV cannot carry raw bytes).
+    """
+    def text(field):
+        column = F.col(quote_identifier(field.name))
+        if isinstance(field.dataType, BinaryType):
+            return F.concat(F.lit("\\x"), F.lower(F.hex(column)))
+        if isinstance(field.dataType, DecimalType):
+            return column.cast("string")
+        if isinstance(field.dataType, TimestampNTZType):
+            return F.date_format(column, "yyyy-MM-dd HH:mm:ss.SSSSSS")
+        if isinstance(field.dataType, TimestampType):
+            return F.date_format(column, "yyyy-MM-dd HH:mm:ss.SSSSSSXXX")
+        return column
+    return frame.select(*[text(field).alias(field.name) for field in frame.schema.fields])
+
+
+def write_load_files(spark: SparkSession, target: Dict[str, Any]) -> Dict[str, Any]:
+    """A PostgreSQL target's rows as CSV files, which the export stage loads with COPY."""
+    frame = _copy_text(_model(spark, target["model"]).select(*[quote_identifier(c) for c in target["columns"]]))
+    rows = frame.count()
+    # RFC 4180 as COPY … (FORMAT csv) reads it: NULL is an unquoted empty field, '' a quoted one
+    (frame.write.mode("overwrite").option("header", False).option("quote", '"').option("escape", '"').option("escapeQuotes", True)
+     .option("nullValue", "").option("emptyValue", '""').option("lineSep", "\n").csv(target["localDir"]))
+    files = sorted(os.path.join(target["localDir"], name) for name in os.listdir(target["localDir"]) if name.startswith("part-"))
+    progress(target=target["name"], phase="written", rows=rows)
+    return {"name": target["name"], "rows": rows, "files": files}
+
+
 def load_staging(spark: SparkSession, target: Dict[str, Any], login: Dict[str, str]) -> Dict[str, Any]:
+    if target.get("load") == "copy":
+        return write_load_files(spark, target)
     frame = _model(spark, target["model"]).select(*[quote_identifier(c) for c in target["columns"]])
     if target["url"].startswith(("jdbc:mysql:", "jdbc:mariadb:")):
         frame = _temporal_as_text(frame)

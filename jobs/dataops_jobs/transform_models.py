@@ -68,6 +68,11 @@ def register_raw(spark: SparkSession, raw: Dict[str, Any]) -> None:
     if frame is None:
         raise JobError(f"raw table {raw['table']} has no committed files", subject=raw["table"])
     frame = frame.drop("load_date", "run", "attempt")
+    # lineage: each column carries its MySQL type as field metadata; Spark keeps it through
+    # projections and aliases (not through expressions), and writes it into the model's files
+    for name, types in (raw.get("sourceTypes") or {}).items():
+        if name in frame.columns:
+            frame = frame.withMetadata(name, {"mysqlType": types["mysqlType"], "lakeType": types["sparkType"].lower()})
     if raw.get("dedupe"):
         key, order_by = raw["dedupe"]["key"], raw["dedupe"]["orderBy"]
         window = Window.partitionBy(*[F.col(_q(k)) for k in key]).orderBy(F.col(_q(order_by)).desc_nulls_last())
@@ -144,11 +149,20 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
         progress(model=model["name"], phase="written", rows=rows)
         results.append({
             "name": model["name"], "rows": rows, "path": model["path"], "format": model["format"],
-            "columns": [{"name": f.name, "type": f.dataType.simpleString(), "nullable": f.nullable} for f in written.schema.fields],
+            "columns": [_column(f) for f in written.schema.fields],
             "dependsOn": deps[model["name"]],
         })
     checks = run_checks(spark, spec["checks"], reconciliation)
     return {"models": results, "checks": checks}
+
+
+def _column(field) -> Dict[str, Any]:
+    column = {"name": field.name, "type": field.dataType.simpleString(), "nullable": field.nullable}
+    # only a column passed through unchanged: its type is still the lake's (a cast drops the
+    # metadata anyway; this also guards functions that keep it)
+    if field.metadata.get("mysqlType") and field.metadata.get("lakeType") == column["type"]:
+        column["sourceType"] = field.metadata["mysqlType"]
+    return column
 
 
 def _spark_message(error: Exception) -> str:

@@ -34,7 +34,13 @@ export const tableResult = z.object({
   zeroDates: lossCounts.optional(),
 });
 
-export const column = z.object({ name: z.string(), type: z.string(), nullable: z.boolean().default(true) });
+export const column = z.object({
+  name: z.string(),
+  type: z.string(),
+  nullable: z.boolean().default(true),
+  /** the MySQL column type a model column passes through unchanged (absent when computed): export maps it to the richest BI type */
+  sourceType: z.string().optional(),
+});
 
 export const modelResult = z.object({
   name: z.string(),

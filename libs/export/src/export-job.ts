@@ -1,7 +1,8 @@
 import { z } from 'zod';
 
 export const exportJobResult = z.object({
-  staged: z.array(z.object({ name: z.string(), rows: z.number().int().nonnegative() })),
+    /** per JDBC target: rows loaded over JDBC, or (COPY targets) the CSV files written for COPY */
+  staged: z.array(z.object({ name: z.string(), rows: z.number().int().nonnegative(), files: z.array(z.string()).optional() })),
   written: z.array(z.object({ name: z.string(), files: z.array(z.object({ local: z.string(), name: z.string(), rows: z.number().int().nonnegative() })) })),
 });
 export type ExportJobResult = z.infer<typeof exportJobResult>;

@@ -7,7 +7,7 @@ import type { ExportCompleted, ModelResult, TargetResult } from '@dataops/contra
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
-import { exportJobResult } from './export-job';
+import { exportJobResult, type ExportJobResult } from './export-job';
 import { finishJdbcExport, openTarget, prepareJdbcExport, type PreparedJdbcExport } from './jdbc-export';
 import { deliverFiles, openSftp, prepareSftpDelivery, resultOf, type SftpDelivery } from './sftp-export';
 
@@ -62,7 +62,7 @@ export class ExportStage {
         const result =
           item.done !== undefined
             ? { type: 'jdbc' as const, name: `${item.target.connection}:${item.table}`, table: item.table, rows: item.done, files: [] }
-            : await finishJdbcExport(item, job!.staged.find((staged) => staged.name === jdbcName(item))!.rows);
+            : await finishJdbcExport(item, await this.fillStaging(item, job!.staged.find((staged) => staged.name === jdbcName(item))!, options));
         options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows, done: true });
         targets.push(result);
       }
@@ -79,6 +79,18 @@ export class ExportStage {
     }
   }
 
+  /** COPY targets: the job wrote CSV files, loaded here; JDBC targets: the job filled staging itself. */
+  private async fillStaging(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions): Promise<number> {
+    if (item.repository.load !== 'copy') return staged.rows;
+    const started = Date.now();
+    const rows = await item.repository.copyIn!(item.staging, (item.model.columns ?? []).map((column) => column.name), staged.files ?? []);
+    options.logger.info(`target ${jdbcName(item)}: ${rows} rows copied into ${item.staging} in ${Date.now() - started} ms`, { table: item.table, rows });
+    if (rows !== staged.rows) {
+      throw new TerminalError(`export ${item.model.name} -> ${item.table}: COPY took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
+    }
+    return rows;
+  }
+
   private async runJob(request: ExportRequest, jdbc: PreparedJdbcExport[], sftp: SftpDelivery[], localRoot: string, options: StageRunOptions) {
     const secrets: Record<string, { user: string; password: string }> = {};
     for (const item of jdbc) {
@@ -87,8 +99,10 @@ export class ExportStage {
     }
     const source = (model: ModelResult) => ({ path: model.path, format: model.format ?? 'parquet' });
     const spec = {
-      jdbc: jdbc.map((item) => ({
+      jdbc: jdbc.map((item, index) => ({
         name: jdbcName(item),
+        load: item.repository.load,
+        localDir: join(localRoot, `load-${index}`),
         connection: item.target.connection,
         url: item.repository.jdbcUrl,
         driver: item.repository.driver,

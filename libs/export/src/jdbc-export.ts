@@ -1,5 +1,5 @@
 import type { Connection, JdbcExportTarget, LoadedConfig } from '@dataops/config';
-import { resolveDatabaseCredentials } from '@dataops/config';
+import { isLocalMaster, resolveDatabaseCredentials } from '@dataops/config';
 import type { ModelResult, TargetResult } from '@dataops/contracts';
 import { TerminalError } from '@dataops/errors';
 import { stagingName, stagingPrefix, type JdbcTargetRepository } from './jdbc-target';
@@ -23,7 +23,9 @@ export function openTarget(connection: Connection, loaded: LoadedConfig): JdbcTa
   const login = resolveDatabaseCredentials(connection.credentials, loaded.dir);
   // the connection's name, for messages (a TLS refusal names it)
   const name = Object.entries(loaded.config.connections).find(([, candidate]) => candidate === connection)?.[0];
-  return connection.type === 'postgres' ? new PostgresTarget(connection, login, name) : new MysqlTarget(connection, login, name);
+  // COPY reads the CSV files the job wrote on this machine; on a Spark cluster the executors write them elsewhere
+  const load = isLocalMaster(loaded.config.spark.master) ? 'copy' : 'jdbc';
+  return connection.type === 'postgres' ? new PostgresTarget(connection, login, name, load) : new MysqlTarget(connection, login, name);
 }
 
 /**
@@ -48,7 +50,7 @@ export async function prepareJdbcExport(
     for (const column of columns) {
       const found = existing.find((candidate) => candidate.name === column.name);
       if (!found) throw new TerminalError(`export ${model.name} -> ${table}: target has no column ${column.name} (model type ${column.type}); add it or drop the table`, { subject: table });
-      if (!compatible(column.type, found.dataType)) {
+      if (!compatible(column, found.dataType)) {
         throw new TerminalError(`export ${model.name} -> ${table}: column ${model.name}.${column.name} is ${column.type} but ${table}.${column.name} is ${found.dataType}`, { subject: table });
       }
     }

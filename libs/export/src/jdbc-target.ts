@@ -26,6 +26,13 @@ export interface JdbcTargetRepository {
   readonly dialect: Dialect;
   readonly jdbcUrl: string;
   readonly driver: string;
+  /**
+   * How the staging table is filled: `copy` (PostgreSQL: the job writes CSV files, `copyIn` streams
+   * them through COPY … FROM STDIN) or `jdbc` (MySQL: Spark's JDBC writer in multi-row batches).
+   */
+  readonly load: 'copy' | 'jdbc';
+  /** loads CSV files (no header, RFC 4180, NULL unquoted empty) into the staging table; the rows it took */
+  copyIn?(staging: string, columns: string[], files: string[]): Promise<number>;
   /** rows loaded by this run into this table, if it already did */
   loadedRun(table: string, runId: string): Promise<number | undefined>;
   columns(table: string): Promise<TargetColumn[] | undefined>;

@@ -10,6 +10,7 @@ const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
 export class MysqlTarget implements JdbcTargetRepository {
   readonly dialect = 'mysql' as const;
   readonly driver = 'com.mysql.cj.jdbc.Driver';
+  readonly load = 'jdbc' as const;
   readonly jdbcUrl: string;
   private readonly pool: mysql.Pool;
 
@@ -46,7 +47,7 @@ export class MysqlTarget implements JdbcTargetRepository {
   }
 
   async createTable(table: string, columns: NonNullable<ModelResult['columns']>, key?: string[]): Promise<void> {
-    const definitions = columns.map((column) => `${quote(column.name)} ${targetType(column.type, 'mysql', key?.includes(column.name))}`);
+    const definitions = columns.map((column) => `${quote(column.name)} ${targetType(column, 'mysql', key?.includes(column.name))}`);
     if (key) definitions.push(`PRIMARY KEY (${key.map(quote).join(', ')})`);
     await this.query(`CREATE TABLE IF NOT EXISTS ${quote(table)} (${definitions.join(', ')}) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
   }

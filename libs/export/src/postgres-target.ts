@@ -1,4 +1,7 @@
+import { createReadStream } from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import { Pool } from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
 import type { ModelResult } from '@dataops/contracts';
 import { databaseTlsError, jdbcTlsUrlProperties, pgClientOptions, type PostgresConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
@@ -19,11 +22,14 @@ export class PostgresTarget implements JdbcTargetRepository {
     private readonly connection: PostgresConnection,
     login: { user: string; password: string },
     private readonly name?: string,
+    /** `copy` needs the job's CSV files on this machine: a Spark cluster's executors write elsewhere */
+    readonly load: 'copy' | 'jdbc' = 'copy',
   ) {
     this.pool = new Pool({ ...pgClientOptions(connection, login, undefined, name), max: 2 });
     this.pool.on('error', () => undefined);
-    // reWriteBatchedInserts: the driver sends Spark's batches as multi-row INSERTs
-    const properties = new URLSearchParams({ reWriteBatchedInserts: 'true', ...jdbcTlsUrlProperties(connection) });
+    // reWriteBatchedInserts: the driver sends Spark's batches as multi-row INSERTs; stringtype:
+    // exact text (a DECIMAL(65,30), a TIME) is sent untyped, so the server parses it as numeric, interval, json
+    const properties = new URLSearchParams({ reWriteBatchedInserts: 'true', stringtype: 'unspecified', ...jdbcTlsUrlProperties(connection) });
     this.jdbcUrl = `jdbc:postgresql://${connection.host}:${connection.port}/${connection.database}?${properties}`;
   }
 
@@ -44,7 +50,7 @@ export class PostgresTarget implements JdbcTargetRepository {
   }
 
   async createTable(table: string, columns: NonNullable<ModelResult['columns']>, key?: string[]): Promise<void> {
-    const definitions = columns.map((column) => `${quote(column.name)} ${targetType(column.type, 'postgres')}`);
+    const definitions = columns.map((column) => `${quote(column.name)} ${targetType(column, 'postgres', key?.includes(column.name))}`);
     if (key) definitions.push(`PRIMARY KEY (${key.map(quote).join(', ')})`);
     await this.query(`CREATE TABLE IF NOT EXISTS ${qualified(table)} (${definitions.join(', ')})`);
   }
@@ -63,6 +69,27 @@ export class PostgresTarget implements JdbcTargetRepository {
 
   async stagedRows(staging: string): Promise<number> {
     return Number((await this.query(`SELECT count(*) AS n FROM ${qualified(staging)}`)).rows[0].n);
+  }
+
+  /** COPY … FROM STDIN, one file after another on one connection: PostgreSQL's own bulk path. */
+  async copyIn(staging: string, columns: string[], files: string[]): Promise<number> {
+    const client = await this.pool.connect().catch((error) => {
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, 'PostgreSQL');
+    });
+    const sql = `COPY ${qualified(staging)} (${columns.map(quote).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER false)`;
+    let rows = 0;
+    try {
+      for (const file of files) {
+        const stream = client.query(copyFrom(sql));
+        await pipeline(createReadStream(file), stream);
+        rows += stream.rowCount ?? 0;
+      }
+      return rows;
+    } catch (error) {
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, `COPY into ${staging}`);
+    } finally {
+      client.release();
+    }
   }
 
   async switchIn(request: SwitchRequest): Promise<number> {

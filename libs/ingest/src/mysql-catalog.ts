@@ -66,6 +66,7 @@ export class MysqlCatalogRepository {
          FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = ? ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX`,
       [this.database],
     );
+    const json = await this.mariadbJsonColumns();
     return tables
       .filter((table) => includeViews || table.type !== 'VIEW')
       .map((table) => ({
@@ -75,10 +76,28 @@ export class MysqlCatalogRepository {
         estimatedBytes: Number(table.bytes ?? 0),
         columns: columns
           .filter((column) => column.table === table.name)
-          .map((column) => ({ name: column.name, columnType: column.type, nullable: column.nullable === 'YES' })),
+          .map((column) => ({ name: column.name, columnType: json.has(`${table.name}\0${column.name}`) ? 'json' : column.type, nullable: column.nullable === 'YES' })),
         primaryKey: keys.filter((key) => key.table === table.name && key.index === 'PRIMARY').map((key) => key.column),
         uniqueKeys: uniqueKeysOf(keys.filter((key) => key.table === table.name && key.index !== 'PRIMARY' && key.nonUnique === '0')),
       }));
+  }
+
+  /**
+   * MariaDB's JSON is LONGTEXT with a json_valid() check, which COLUMN_TYPE does not show: the
+   * check names the column (table\0column keys). MySQL's JSON is its own type, and its
+   * CHECK_CONSTRAINTS has no TABLE_NAME: there this finds nothing.
+   */
+  private async mariadbJsonColumns(): Promise<Set<string>> {
+    const checks = await this.query<{ table: string; name: string; clause: string }>(
+      `SELECT TABLE_NAME AS \`table\`, CONSTRAINT_NAME AS name, CHECK_CLAUSE AS clause
+         FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = ? AND LEVEL = 'Column'`,
+      [this.database],
+    ).catch((error: Error) => {
+      if (/Unknown column/i.test(error.message)) return [];
+      throw error;
+    });
+    const quoted = (name: string) => `\`${name.replaceAll('`', '``')}\``;
+    return new Set(checks.filter((check) => check.clause === `json_valid(${quoted(check.name)})`).map((check) => `${check.table}\0${check.name}`));
   }
 
   /**

@@ -11,6 +11,11 @@ export interface CurrentView {
   /** lastmodified: keep the row with the greatest orderBy per key */
   dedupe: { key: string[]; orderBy: string } | null;
   runIds: string[];
+  /**
+   * each column's MySQL type and lake (Spark) type as the latest run read it: they travel on as
+   * Spark field metadata, so export can give BI the richest type for a column passed through
+   */
+  sourceTypes: Record<string, { mysqlType: string; sparkType: string }>;
 }
 
 /**
@@ -30,5 +35,6 @@ export function currentView(manifests: LakeManifest[]): CurrentView | undefined 
     dedupe:
       latest.mode === 'lastmodified' && latest.mergeKey && latest.checkColumn ? { key: latest.mergeKey, orderBy: latest.checkColumn } : null,
     runIds: live.map((manifest) => manifest.runId),
+    sourceTypes: Object.fromEntries(latest.schema.map((column) => [column.name, { mysqlType: column.mysqlType, sparkType: column.sparkType }])),
   };
 }
