@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .arrow_layout import OrcSliceWriter, PartitionedWriter, data_files
 from .runtime import JobError, progress
 from .runtime import quote_identifier as _q
 
@@ -513,12 +514,12 @@ def _replace_folder(staging: str, target: str) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _files(folder: str) -> List[Dict[str, Any]]:
-    files = []
-    for name in os.listdir(folder):
-        if name.endswith(".parquet"):
-            files.append({"path": name, "bytes": os.path.getsize(os.path.join(folder, name))})
-    return sorted(files, key=lambda f: f["path"])
+def _slice_writer(folder: str, name: str, schema: pa.Schema, codec: Optional[str], table: Dict[str, Any]):
+    """Parquet or ORC (arrow_layout), in partition folders when the table has partitionBy."""
+    make = (lambda where, file, columns: OrcSliceWriter(where, file, columns, codec)) if table.get("format") == "orc" else (
+        lambda where, file, columns: _SliceWriter(where, file, columns, codec))
+    partition_by = table.get("partitionBy") or []
+    return PartitionedWriter(folder, name, schema, partition_by, make) if partition_by else make(folder, name, schema)
 
 
 def _transient(text: str) -> bool:
@@ -556,7 +557,8 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
         staging = os.path.join(os.path.dirname(target), f".{os.path.basename(target)}.arrow-tmp-{uuid.uuid4().hex}")
         os.makedirs(staging)
         job = uuid.uuid4()
-        writers = [_SliceWriter(staging, f"part-{index:05d}-{job}-c000{extension}.parquet", schema, codec) for index in range(len(slices))]
+        fmt = table.get("format", "parquet")
+        writers = [_slice_writer(staging, f"part-{index:05d}-{job}-c000{extension}.{fmt}", schema, codec, table) for index in range(len(slices))]
         queries = [slice_query(table, columns, predicate) for predicate in slices]
         read = RowsRead(name)
         errors: List[BaseException] = []
@@ -594,7 +596,7 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
     finally:
         if staging:
             shutil.rmtree(staging, ignore_errors=True)
-    files = _files(target)
+    files = data_files(target, f".{table.get('format', 'parquet')}")
     progress(table=name, phase="written", rows=rows)
     return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files)}
 

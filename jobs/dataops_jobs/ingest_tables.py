@@ -1,4 +1,4 @@
-"""Reading MySQL tables with Spark's JDBC source, streamed, and writing Parquet."""
+"""Reading MySQL tables with Spark's JDBC source, streamed, and writing Parquet or ORC (optionally in Hive-style partition folders)."""
 
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Dict, List
@@ -36,15 +36,22 @@ def _read_table(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
 
 
 
-def _files(spark: SparkSession, path: str) -> List[Dict[str, Any]]:
+def _files(spark: SparkSession, path: str, fmt: str = "parquet") -> List[Dict[str, Any]]:
+    """The data files under the run folder, with their paths relative to it (partition folders included)."""
     jvm = spark.sparkContext._jvm
     hadoop_path = jvm.org.apache.hadoop.fs.Path(path)
     fs = hadoop_path.getFileSystem(spark.sparkContext._jsc.hadoopConfiguration())
-    files = []
-    for status in fs.listStatus(hadoop_path):
-        name = status.getPath().getName()
-        if name.endswith(".parquet"):
-            files.append({"path": name, "bytes": int(status.getLen())})
+    files, pending = [], [(hadoop_path, "")]
+    while pending:
+        folder, prefix = pending.pop()
+        for status in fs.listStatus(folder):
+            name = status.getPath().getName()
+            if name.startswith(("_", ".")):
+                continue
+            if status.isDirectory():
+                pending.append((status.getPath(), f"{prefix}{name}/"))
+            elif name.endswith(f".{fmt}"):
+                files.append({"path": prefix + name, "bytes": int(status.getLen())})
     return sorted(files, key=lambda f: f["path"])
 
 
@@ -54,12 +61,19 @@ def _ingest_one(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
     try:
         frame = _read_table(spark, spec, table, login)
         spark.sparkContext.setJobDescription(f"ingest {name}")
+        fmt = table.get("format", "parquet")
         # overwrite: a crashed attempt's leftovers in this run folder are replaced, never mixed in
-        frame.write.mode("overwrite").option("compression", spec.get("compression", "snappy")).parquet(table["dataPath"])
-        rows = spark.read.parquet(table["dataPath"]).count()
+        writer = frame.write.mode("overwrite").format(fmt).option("compression", spec.get("compression", "snappy"))
+        if table.get("partitionBy"):
+            writer = writer.partitionBy(*table["partitionBy"])
+        writer.save(table["dataPath"])
+        if table.get("partitionBy") and not _files(spark, table["dataPath"], fmt):
+            # no rows: no partition folder and no file; one empty file carries the schema, as without partitionBy
+            frame.write.mode("overwrite").format(fmt).save(table["dataPath"])
+        rows = spark.read.format(fmt).load(table["dataPath"]).count()
     except Exception as error:  # noqa: BLE001 - reported with the table's name
         raise JobError(f"table {name}: {jdbc_failure(error)[:1500]}", "transient" if _transient(error) else "terminal", name)
-    files = _files(spark, table["dataPath"])
+    files = _files(spark, table["dataPath"], table.get("format", "parquet"))
     progress(table=name, phase="written", rows=rows)
     return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files)}
 

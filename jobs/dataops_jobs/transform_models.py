@@ -5,6 +5,7 @@ from typing import Any, Dict, List
 from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
+from .raw_reader import read_raw
 from .runtime import JobError, progress
 from .runtime import quote_identifier as _q
 from .transform_checks import run_checks
@@ -64,7 +65,7 @@ def order_models(models: List[Dict[str, Any]], deps: Dict[str, List[str]]) -> Li
 
 
 def register_raw(spark: SparkSession, raw: Dict[str, Any]) -> None:
-    frame = spark.read.parquet(*raw["files"]) if raw["files"] else None
+    frame = read_raw(spark, raw) if raw["files"] else None
     if frame is None:
         raise JobError(f"raw table {raw['table']} has no committed files", subject=raw["table"])
     frame = frame.drop("load_date", "run", "attempt")

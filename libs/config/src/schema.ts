@@ -110,6 +110,10 @@ export const tableOverride = z.strictObject({
   /** incremental tables: take a full snapshot when the last one is older than this (hard deletes) */
   fullSnapshotEvery: duration.optional(),
   schemaDrift: z.enum(['fail', 'evolve']).optional(),
+  /** Hive-style folders under load_date=…/run=…, e.g. [department]: string, integer or DATE columns */
+  partitionBy: z.array(z.string().min(1)).min(1).max(4).optional(),
+  /** the raw files' format; default parquet */
+  format: z.enum(['parquet', 'orc']).optional(),
 });
 
 export const source = z.strictObject({

@@ -58,6 +58,8 @@ export function ingestJobSpec(connection: MysqlConnection, maxConnections: numbe
       customSchema: customSchema(plan.columns),
       casts: textCasts(plan.columns),
       dataPath,
+      format: plan.fileFormat ?? 'parquet',
+      partitionBy: plan.partitionBy ?? [],
     })),
   };
 }

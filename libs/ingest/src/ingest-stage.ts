@@ -119,6 +119,8 @@ export class IngestStage {
         watermark: plan.checkColumn && plan.upperWatermark !== null ? { column: plan.checkColumn, value: plan.upperWatermark } : null,
         previousWatermark: plan.previousWatermark,
         zeroDates: zeroDates.get(plan.table) ?? {},
+        fileFormat: plan.fileFormat ?? 'parquet',
+        partitionBy: plan.partitionBy ?? [],
         committedAt: new Date().toISOString(),
       };
       await manifests.commit(manifest);

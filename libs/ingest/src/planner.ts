@@ -22,6 +22,10 @@ export interface TablePlan {
   previousWatermark: { column: string; value: string } | null;
   /** the upper bound read this run, and so the next watermark */
   upperWatermark: string | null;
+  /** Hive-style partition columns under the run folder (`partitionBy`); absent: none */
+  partitionBy?: string[];
+  /** the raw files' format; absent: parquet */
+  fileFormat?: 'parquet' | 'orc';
 }
 
 const SMALL_TABLE_ROWS = 20_000;
@@ -70,7 +74,24 @@ export async function planTable(table: SourceTable, previous: LakeManifest | und
     estimatedRows: rows,
     previousWatermark: previous?.watermark ?? null,
     upperWatermark: upper ?? previous?.watermark?.value ?? null,
+    partitionBy: partitionColumns(table, settings.partitionBy ?? []),
+    fileFormat: settings.format ?? 'parquet',
   };
+}
+
+// Folder names are the values' text: kinds whose text both engines (and every reader) write alike.
+const PARTITIONABLE = /^(tinyint|smallint|mediumint|int|integer|bigint|char|varchar|date|enum)\b/i;
+
+function partitionColumns(table: SourceTable, columns: string[]): string[] {
+  for (const column of columns) {
+    requireColumn(table, column, 'partitionBy');
+    if (!PARTITIONABLE.test(columnType(table, column))) {
+      throw new TerminalError(`table ${table.name}: partitionBy column "${column}" is ${columnType(table, column)}; partition by an integer, CHAR/VARCHAR/ENUM or DATE column`, {
+        subject: table.name,
+      });
+    }
+  }
+  return columns;
 }
 
 /** Predicates from split points p1 < p2 < … : (-inf, p1), [p1, p2), …, [pn, +inf), NULLs in the first. */

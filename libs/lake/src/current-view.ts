@@ -12,6 +12,11 @@ export interface CurrentView {
   dedupe: { key: string[]; orderBy: string } | null;
   runIds: string[];
   /**
+   * how to read the files: one part per run (its folder is the base of its Hive-style partition
+   * folders), the partition columns with their types, and the columns in the table's order
+   */
+  layout: RawLayout;
+  /**
    * each column's MySQL type and lake (Spark) type as the latest run read it: they travel on as
    * Spark field metadata, so export can give BI the richest type for a column passed through
    */
@@ -35,6 +40,27 @@ export function currentView(manifests: LakeManifest[]): CurrentView | undefined 
     dedupe:
       latest.mode === 'lastmodified' && latest.mergeKey && latest.checkColumn ? { key: latest.mergeKey, orderBy: latest.checkColumn } : null,
     runIds: live.map((manifest) => manifest.runId),
+    layout: rawLayout(live, latest),
     sourceTypes: Object.fromEntries(latest.schema.map((column) => [column.name, { mysqlType: column.mysqlType, sparkType: column.sparkType }])),
+  };
+}
+
+export interface RawLayout {
+  parts: { basePath: string; format: 'parquet' | 'orc'; files: string[] }[];
+  partitionColumns: { name: string; sparkType: string }[];
+  columns: string[];
+}
+
+function rawLayout(live: LakeManifest[], latest: LakeManifest): RawLayout {
+  const typeOf = (name: string) => latest.schema.find((column) => column.name === name)?.sparkType ?? 'STRING';
+  const partitioned = [...new Set(live.flatMap((manifest) => manifest.partitionBy ?? []))];
+  return {
+    parts: live.map((manifest) => ({
+      basePath: manifest.dataPath,
+      format: manifest.fileFormat ?? 'parquet',
+      files: manifest.files.map((file) => joinPath(manifest.dataPath, file.path)),
+    })),
+    partitionColumns: partitioned.map((name) => ({ name, sparkType: typeOf(name) })),
+    columns: latest.schema.map((column) => column.name),
   };
 }

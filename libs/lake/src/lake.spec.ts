@@ -69,3 +69,22 @@ describe('currentView', () => {
     expect(currentView([])).toBeUndefined();
   });
 });
+
+describe('currentView layout', () => {
+  it('gives each run its folder as the base of its partition folders, the partition columns typed, the columns in order', () => {
+    const schema = [
+      { name: 'id', mysqlType: 'int', sparkType: 'INT', nullable: false },
+      { name: 'department', mysqlType: 'varchar(20)', sparkType: 'STRING', nullable: true },
+    ];
+    const first = manifest('r1', { mode: 'append', schema, fileFormat: 'orc', partitionBy: ['department'], files: [{ path: 'department=Sales/part-0.orc', bytes: 1 }] });
+    const second = manifest('r2', { mode: 'append', fullSnapshot: false, schema, files: [{ path: 'part-0.parquet', bytes: 1 }] });
+    expect(currentView([first, second])?.layout).toEqual({
+      parts: [
+        { basePath: first.dataPath, format: 'orc', files: [`${first.dataPath}/department=Sales/part-0.orc`] },
+        { basePath: second.dataPath, format: 'parquet', files: [`${second.dataPath}/part-0.parquet`] },
+      ],
+      partitionColumns: [{ name: 'department', sparkType: 'STRING' }],
+      columns: ['id', 'department'],
+    });
+  });
+});

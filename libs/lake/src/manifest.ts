@@ -27,6 +27,10 @@ export const lakeManifest = z.object({
   watermark: z.object({ column: z.string(), value: z.string() }).nullable(),
   previousWatermark: z.object({ column: z.string(), value: z.string() }).nullable(),
   zeroDates: z.record(z.string(), z.number().int().nonnegative()),
+  /** the data files' format; older manifests: absent (parquet) */
+  fileFormat: z.enum(['parquet', 'orc']).optional(),
+  /** Hive-style partition columns under dataPath (files' paths include their folders); older manifests: absent */
+  partitionBy: z.array(z.string()).optional(),
   committedAt: z.string(),
 });
 

@@ -104,7 +104,7 @@ export class TransformStage {
     const views = [];
     for (const folder of folders) {
       const view = currentView(await manifests.all(source, tableFromFolder(folder)));
-      if (view) views.push({ table: view.table, files: view.files, rows: view.rows, dedupe: view.dedupe, sourceTypes: view.sourceTypes });
+      if (view) views.push({ table: view.table, files: view.files, rows: view.rows, dedupe: view.dedupe, sourceTypes: view.sourceTypes, layout: view.layout });
     }
     if (views.length === 0) throw new TerminalError(`no committed raw tables under ${joinPath(lake, 'raw', source)}: run ingest first`);
     return views;

@@ -1,0 +1,39 @@
+"""Reading a raw table's current view: Parquet or ORC files, with or without Hive-style partition folders."""
+
+from functools import reduce
+from typing import Any, Dict
+
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
+
+from .runtime import quote_identifier as _q
+
+_INFERENCE = "spark.sql.sources.partitionColumnTypeInference.enabled"
+
+
+def read_raw(spark: SparkSession, raw: Dict[str, Any]) -> DataFrame:
+    """One frame per run (its run folder is the base of its partition folders), unioned by name.
+
+    Partition values come back as text and are cast to the type the manifest recorded: Spark's own
+    inference would read a department code '007' as the number 7. The columns keep the table's order
+    (Spark puts partition columns last).
+    """
+    layout = raw.get("layout")
+    if not layout or not layout.get("parts"):
+        return spark.read.parquet(*raw["files"])
+    previous = spark.conf.get(_INFERENCE, "true")
+    spark.conf.set(_INFERENCE, "false")
+    try:
+        # partition discovery happens here, at load time, so the setting can be restored right after
+        frames = [
+            spark.read.format(part["format"]).option("basePath", part["basePath"]).load(part["files"])
+            for part in layout["parts"] if part["files"]
+        ]
+    finally:
+        spark.conf.set(_INFERENCE, previous)
+    frame = reduce(lambda left, right: left.unionByName(right, allowMissingColumns=True), frames)
+    for column in layout.get("partitionColumns", []):
+        if column["name"] in frame.columns:
+            frame = frame.withColumn(column["name"], F.col(_q(column["name"])).cast(column["sparkType"]))
+    order = [name for name in layout.get("columns", []) if name in frame.columns]
+    return frame.select(*[F.col(_q(name)) for name in order + [c for c in frame.columns if c not in order]])

@@ -1,0 +1,48 @@
+import { source as sourceSchema } from '@dataops/config';
+import { ingestJobSpec } from './ingest-job';
+import type { MysqlCatalogRepository, SourceTable } from './mysql-catalog';
+import { planTable } from './planner';
+
+const staff: SourceTable = {
+  name: 'staff',
+  isView: false,
+  estimatedRows: 10,
+  estimatedBytes: 1000,
+  primaryKey: ['id'],
+  uniqueKeys: [],
+  columns: [
+    { name: 'id', columnType: 'int(11)', nullable: false },
+    { name: 'department', columnType: 'varchar(20)', nullable: true },
+    { name: 'amount', columnType: 'decimal(10,2)', nullable: true },
+  ] as SourceTable['columns'],
+};
+
+// planTable asks the catalog only for a count on a small full table
+const catalog = { count: async () => 10 } as unknown as MysqlCatalogRepository;
+
+function plan(overrides: Record<string, unknown>) {
+  const source = sourceSchema.parse({ connection: 'src', overrides: { staff: overrides } });
+  return planTable(staff, undefined, undefined, { source, catalog, fullRefresh: false, now: new Date('2026-11-29T00:00:00Z') });
+}
+
+describe('planTable: partitionBy and format of a raw table', () => {
+  it('carries partitionBy and format into the plan and the job spec', async () => {
+    const planned = await plan({ partitionBy: ['department'], format: 'orc' });
+    expect([planned.partitionBy, planned.fileFormat]).toEqual([['department'], 'orc']);
+    const spec = ingestJobSpec({ type: 'mysql', host: 'h', port: 3306, database: 'db', credentials: { optionsFile: '/x' }, properties: {} }, 4, [{ plan: planned, dataPath: '/lake/x' }]);
+    expect(spec.tables[0]).toMatchObject({ format: 'orc', partitionBy: ['department'], dataPath: '/lake/x' });
+  });
+
+  it('defaults to Parquet without partition folders', async () => {
+    const planned = await plan({});
+    expect([planned.partitionBy, planned.fileFormat]).toEqual([[], 'parquet']);
+  });
+
+  it('refuses a partition column the table lacks, naming the setting', async () => {
+    await expect(plan({ partitionBy: ['dept'] })).rejects.toThrow('table staff: partitionBy "dept" is not a column of the table');
+  });
+
+  it('refuses a partition column whose values make poor folder names (decimal, float, time)', async () => {
+    await expect(plan({ partitionBy: ['amount'] })).rejects.toThrow(/partitionBy column "amount" is decimal\(10,2\); partition by an integer, CHAR\/VARCHAR\/ENUM or DATE column/);
+  });
+});
