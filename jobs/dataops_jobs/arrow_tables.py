@@ -538,7 +538,8 @@ def _reachable(source: Source) -> None:
         raise JobError(f"cannot reach the source at {source.host}:{source.port}: {reason}", "transient") from None
 
 
-def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, slice_pool: ThreadPoolExecutor) -> Dict[str, Any]:
+def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, slice_pool: ThreadPoolExecutor, read_slice: Optional[Callable[..., None]] = None) -> Dict[str, Any]:
+    """read_slice: fills one slice's writer (default: ConnectorX); the Sqoop engine reads Sqoop's files instead."""
     name = table["table"]
     slices = table.get("slices") or ["1=1"]
     progress(table=name, phase="reading", slices=len(slices))
@@ -567,7 +568,7 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
             if errors:
                 return  # another slice failed: the table fails, no need to read on
             try:
-                _read_slice(source, queries[index], columns, schema, writers[index], read)
+                (read_slice or _read_slice)(source, queries[index], columns, schema, writers[index], read)
             except BaseException as error:  # noqa: BLE001 - ConnectorX panics are BaseExceptions
                 if isinstance(error, (KeyboardInterrupt, SystemExit)):
                     raise
@@ -601,7 +602,7 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
     return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files)}
 
 
-def ingest(spec: Dict[str, Any], secrets: Dict[str, Any]) -> Dict[str, Any]:
+def ingest(spec: Dict[str, Any], secrets: Dict[str, Any], read_slice: Optional[Callable[..., None]] = None) -> Dict[str, Any]:
     login = secrets["source"]
     source = parse_source(spec["url"], login)
     tables = spec["tables"]
@@ -613,6 +614,6 @@ def ingest(spec: Dict[str, Any], secrets: Dict[str, Any]) -> Dict[str, Any]:
         # the most sliced (largest) tables start first, so they are not the last to finish
         order = sorted(range(len(tables)), key=lambda index: -len(tables[index].get("slices") or ["1=1"]))
         with ThreadPoolExecutor(max_workers=max(1, min(len(tables), max_connections)), thread_name_prefix="table") as table_pool:
-            futures = {index: table_pool.submit(ingest_table, spec, tables[index], source, slice_pool) for index in order}
+            futures = {index: table_pool.submit(ingest_table, spec, tables[index], source, slice_pool, read_slice) for index in order}
             results = [futures[index].result() for index in range(len(tables))]
     return {"tables": results}

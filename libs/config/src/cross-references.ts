@@ -22,14 +22,19 @@ export function crossReferenceFindings(config: DataopsConfig): Finding[] {
   for (const [name, pipeline] of Object.entries(config.pipelines)) {
     const at = ['pipelines', name];
     expect([...at, 'source', 'connection'], pipeline.source.connection, SOURCE_TYPES, 'a source');
-    // refused, never ignored, until the Sqoop engine runs imports (its runtime: docs/sqoop.md)
-    if (pipeline.source.engine === 'sqoop') report([...at, 'source', 'engine'], 'engine sqoop is not available in this version yet: use spark or arrow (remove the line for the default); docs/sqoop.md maps a Sqoop setup to DataOps');
+    // the Sqoop engine converts Sqoop's files with pyarrow on this machine, like the arrow engine (docs/sqoop.md)
+    if (pipeline.source.engine === 'sqoop' && !isLocalPath(config.storage.lake)) {
+      report([...at, 'source', 'engine'], `engine sqoop writes to a local lake only, not ${config.storage.lake}: use engine spark for hdfs:// or s3a://`);
+    }
     if (pipeline.source.engine === 'arrow' && !isLocalPath(config.storage.lake)) {
       report([...at, 'source', 'engine'], `engine arrow writes to a local lake only, not ${config.storage.lake}: use engine spark for hdfs:// or s3a://`);
     }
     const source = config.connections[pipeline.source.connection];
     if (pipeline.source.engine === 'arrow' && source?.type === 'mysql' && source.tls) {
       report([...at, 'source', 'engine'], `engine arrow does not negotiate TLS, and connection ${pipeline.source.connection} has tls: use engine spark (or remove the line: a source with tls is read by Spark)`);
+    }
+    if (pipeline.source.engine === 'sqoop' && source?.type === 'mysql' && source.tls) {
+      report([...at, 'source', 'engine'], `engine sqoop does not pass TLS settings to Sqoop yet, and connection ${pipeline.source.connection} has tls: use engine spark (docs/sqoop.md)`);
     }
     checkSchedule(at, pipeline, report);
     checkIngestModes(at, pipeline, report);

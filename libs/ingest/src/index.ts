@@ -5,3 +5,4 @@ export * from './table-selection';
 export * from './ingest-job';
 export * from './ingest-stage';
 export * from './plan-pipeline';
+export * from './sqoop-script';

@@ -1,6 +1,6 @@
 import { dirname } from 'node:path';
 import type { LoadedConfig, MysqlConnection, PipelineConfig } from '@dataops/config';
-import { ingestEngineOf, resolveDatabaseCredentials } from '@dataops/config';
+import { ingestEngineOf, resolveDatabaseCredentials, type IngestEngine } from '@dataops/config';
 import type { IngestCompleted, TableResult } from '@dataops/contracts';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import { joinPath, lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest, type LakeStore } from '@dataops/lake';
@@ -10,6 +10,7 @@ import { ingestJobResult, ingestJobSpec } from './ingest-job';
 import { MysqlCatalogRepository } from './mysql-catalog';
 import type { TablePlan } from './planner';
 import { planTables } from './plan-pipeline';
+import { sqoopJobPlan, type SqoopJobPlan } from './sqoop-script';
 import { selectTables } from './table-selection';
 
 export interface IngestRequest extends StageRequest {
@@ -73,10 +74,12 @@ export class IngestStage {
     const result = await this.spark.run(
       {
         // both engines take the same spec and secrets and write the same lake files (docs/engines.md)
-        script: engine === 'arrow' ? 'arrow_ingest.py' : 'ingest.py',
-        runtime: engine === 'arrow' ? 'python' : 'spark-submit',
+        script: ENGINE_JOBS[engine],
+        runtime: engine === 'spark' ? 'spark-submit' : 'python',
         runId: request.runId,
-        spec: ingestJobSpec(connection, pipeline.source.maxConnections, located, pipeline.source.connection),
+        spec: withEnginePlan(engine, ingestJobSpec(connection, pipeline.source.maxConnections, located, pipeline.source.connection), () =>
+          sqoopJobPlan(located, { pipeline: request.pipeline, source, maxConnections: pipeline.source.maxConnections }),
+        ),
         secrets: { source: login },
         signal: options.signal,
         logFile: options.jobLogPath,
@@ -158,6 +161,14 @@ export class IngestStage {
     if (connection?.type !== 'mysql') throw new TerminalError(`pipeline ${pipelineName}: source connection must be mysql`);
     return { pipeline, connection, sourceName: pipeline.source.name ?? pipeline.source.connection };
   }
+}
+
+/** The job of each engine; all three take the same spec and secrets and write the same lake files (docs/engines.md). */
+const ENGINE_JOBS: Record<IngestEngine, string> = { spark: 'ingest.py', arrow: 'arrow_ingest.py', sqoop: 'sqoop_ingest.py' };
+
+/** The Sqoop engine also gets its sqoop-script.sh (libs/ingest/src/sqoop-script.ts). */
+function withEnginePlan<T extends object>(engine: IngestEngine, spec: T, sqoop: () => SqoopJobPlan): T | (T & { sqoop: SqoopJobPlan }) {
+  return engine === 'sqoop' ? { ...spec, sqoop: sqoop() } : spec;
 }
 
 function tableResult(manifest: LakeManifest): TableResult {

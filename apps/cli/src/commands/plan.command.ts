@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { ingestEngineOf } from '@dataops/config';
-import { planPipeline } from '@dataops/ingest';
+import { planPipeline, sqoopScriptPreview } from '@dataops/ingest';
 import type { CliContext } from '../context';
 import { requirePipeline } from '../cli-helpers';
 
@@ -28,6 +28,12 @@ export function registerPlan(program: Command, context: CliContext): void {
           const mode = plan.mode === 'full' ? 'full' : `${plan.mode}${plan.fullSnapshot ? ' (full snapshot)' : ` since ${plan.previousWatermark?.value}`}`;
           context.print(`${plan.table}: ${mode}, ~${plan.estimatedRows} rows, ${plan.slices.length} slice(s)${plan.splitColumn ? ` on ${plan.splitColumn}` : ''}`);
           if (plan.slices.length > 1) for (const slice of plan.slices) context.print(`    ${slice}`);
+        }
+        if (engine === 'sqoop') {
+          const source = definition.source.name ?? definition.source.connection;
+          const logicalDate = new Date().toISOString().slice(0, 10);
+          context.print(`\nsqoop-script.sh (RUN_ID: the run's id; the job writes sqoop-credentials with --password-file, 0600, beside it; docs/sqoop.md):\n`);
+          context.print(sqoopScriptPreview(plans, { lake: loaded.config.storage.lake, pipeline, source, maxConnections: definition.source.maxConnections, logicalDate }));
         }
       })(),
     );
