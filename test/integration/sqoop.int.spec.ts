@@ -1,20 +1,15 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { adminConnection, createTestDatabase, dataopsHome, mysqlPort, pgPassword, pgPort, python, repoRoot, secrets, tempDir } from '../support/stack';
+import { ensureSqoop, sqoopBin } from '../support/sqoop';
+import { adminConnection, createTestDatabase, mysqlPort, pgPassword, pgPort, python, secrets, tempDir } from '../support/stack';
 
 /**
  * Real Apache Sqoop 1.4.7 (Maven Central, hadoop260) on Java 17 with MapReduce's local job runner,
  * as scripts/stack.d/70-sqoop.sh installs it; what each case shows is written up in docs/sqoop.md.
  */
-const sqoopBin = join(dataopsHome, 'sqoop', 'bin', 'sqoop');
-
-function ensureSqoop(): void {
-  const script = `set -euo pipefail; REPO=$PWD; export DATAOPS_HOME=${dataopsHome}; STACK=$DATAOPS_HOME/stack RUN=$DATAOPS_HOME/run LOGS=$DATAOPS_HOME/logs SECRETS=$DATAOPS_HOME/secrets JARS=$DATAOPS_HOME/jars VENV=$DATAOPS_HOME/venv POMS=$REPO/scripts/stack.d; export JAVA_HOME=\${JAVA_HOME:-/usr/lib/jvm/java-17-openjdk-amd64}; source scripts/stack.d/00-common.sh; source scripts/stack.d/70-sqoop.sh; ensure_sqoop`;
-  execFileSync('bash', ['-c', script], { cwd: repoRoot, stdio: ['ignore', 'ignore', 'inherit'] });
-}
 
 /** The user and password of a Sqoop-style options file (the password never leaves this process). */
 function optionsLogin(file: string): { user: string; password: string } {
@@ -63,7 +58,7 @@ print(json.dumps([[None if v is None else str(v) for v in row] for row in duckdb
   };
 
   beforeAll(async () => {
-    if (!existsSync(sqoopBin) || !existsSync(join(dataopsHome, 'jars', 'sqoop', '.complete'))) ensureSqoop();
+    ensureSqoop();
     database = await createTestDatabase('dataops_test_sqoop');
     work = tempDir('dataops-sqoop');
     const admin = await adminConnection(database.name);
