@@ -14,8 +14,8 @@ import { adminConnection, createTestDatabase, python, repoRoot, secrets, tempDir
 /**
  * The sqoop ingest engine (real Apache Sqoop 1.4.7, jobs/sqoop_ingest.py) against the arrow engine
  * on the same MariaDB tables: every MySQL type at its edges with zero dates, a table sliced on a
- * nullable key (NULL keys in the first slice), an empty table, hostile names, and an append table
- * read twice. Both must write the same lake files (Arrow and Parquet schema, values), manifests
+ * nullable key (NULL keys in the first slice), an empty table, hostile names, an append table and
+ * a lastmodified table (lookback) read twice. Both must write the same lake files (Arrow and Parquet schema, values), manifests
  * and results.
  */
 const schema = `
@@ -27,6 +27,8 @@ CREATE TABLE \`order items\` (\`a b\` INT, \`Ünïcode\` VARCHAR(10), \`select\`
 INSERT INTO \`order items\` VALUES (1, 'é', 'x'), (NULL, NULL, NULL);
 CREATE TABLE appended (id BIGINT PRIMARY KEY, note VARCHAR(10), at DATETIME(6));
 INSERT INTO appended SELECT seq, 'first', TIMESTAMP('2026-11-20 10:00:00.123456') + INTERVAL seq SECOND FROM seq_1_to_50;
+CREATE TABLE events (id INT PRIMARY KEY, status VARCHAR(10), updated_at DATETIME(6) NOT NULL);
+INSERT INTO events SELECT seq, 'new', TIMESTAMP('2026-11-20 10:00:00') + INTERVAL seq SECOND FROM seq_1_to_100;
 `;
 
 const pipelineYaml = (engine: string) => `source:
@@ -37,9 +39,10 @@ const pipelineYaml = (engine: string) => `source:
   overrides:
     sliced: { splitColumn: k }
     appended: { mode: append, checkColumn: id }
+    events: { mode: lastmodified, checkColumn: updated_at, mergeKey: [id], lookback: 1h }
 `;
 
-const KEYS: Record<string, string> = { all_types: 'id', sliced: 'row_id', empty_t: 'id', 'order items': 'a b', appended: 'id' };
+const KEYS: Record<string, string> = { all_types: 'id', sliced: 'row_id', empty_t: 'id', 'order items': 'a b', appended: 'id', events: 'id' };
 
 interface Engine {
   loaded: LoadedConfig;
@@ -114,7 +117,7 @@ describe('the sqoop ingest engine (real Sqoop 1.4.7) writes what the arrow engin
     }
     await run('arrow', 'run-1');
     const took = await run('sqoop', 'run-1');
-    console.log(`sqoop engine, first run of 5 tables: ${took} ms`);
+    console.log(`sqoop engine, first run of ${results['sqoop:run-1'].tables.length} tables: ${took} ms`);
   });
 
   afterAll(async () => {
@@ -159,9 +162,13 @@ describe('the sqoop ingest engine (real Sqoop 1.4.7) writes what the arrow engin
     expect(leftovers(engines.sqoop.lake).filter((name) => name.includes('arrow-sqoop') || name === '.metadata')).toEqual([]);
   });
 
-  it('imports incrementally (append) from the committed watermark, as the arrow engine does', async () => {
+  it('imports incrementally (append, lastmodified with lookback) from the committed watermark, as the arrow engine does', async () => {
     const admin = await adminConnection(database.name);
     await admin.query("INSERT INTO appended SELECT 50 + seq, 'second', TIMESTAMP('2026-11-21 10:00:00.654321') + INTERVAL seq SECOND FROM seq_1_to_30");
+    // 10 rows changed an hour after the watermark, one just inside the lookback window, one just outside
+    await admin.query("UPDATE events SET status = 'changed', updated_at = TIMESTAMP('2026-11-20 11:01:40.000001') + INTERVAL id MICROSECOND WHERE id % 10 = 0");
+    await admin.query("UPDATE events SET status = 'late', updated_at = TIMESTAMP('2026-11-20 09:01:41') WHERE id = 1");
+    await admin.query("UPDATE events SET status = 'too late', updated_at = TIMESTAMP('2026-11-20 09:01:39.999999') WHERE id = 2");
     await admin.end();
     await run('arrow', 'run-2');
     await run('sqoop', 'run-2');
@@ -174,6 +181,13 @@ describe('the sqoop ingest engine (real Sqoop 1.4.7) writes what the arrow engin
     // the run's bounds are in Sqoop's own query: (watermark, upper], numbers compared as numbers
     const query = engines.sqoop.lines.filter((line) => line.includes('sqoop [appended]: ') && line.includes('Executing query')).at(-1);
     expect(query).toContain('`id` <= 80 AND `id` > 50');
+    const events = table('sqoop:run-2', 'events');
+    const arrowEvents = table('arrow:run-2', 'events');
+    expect(events).toMatchObject({ mode: 'lastmodified', rows: arrowEvents.rows, watermark: arrowEvents.watermark });
+    expect(events.watermark).toBe('2026-11-20 11:01:40.000101');
+    const changed = compareLake(arrowEvents.path, events.path, 'id');
+    expect(changed.sqoop).toEqual(changed.arrow);
+    expect(changed.rows).toBeGreaterThanOrEqual(11);
   });
 
   it('says how to install Sqoop when it is missing, naming the path', async () => {
