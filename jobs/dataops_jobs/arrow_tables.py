@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .arrow_layout import OrcSliceWriter, PartitionedWriter, data_files
+from .checksums import duckdb_checksums
 from .runtime import JobError, progress
 from .runtime import quote_identifier as _q
 
@@ -599,7 +600,9 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
             shutil.rmtree(staging, ignore_errors=True)
     files = data_files(target, f".{table.get('format', 'parquet')}")
     progress(table=name, phase="written", rows=rows)
-    return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files)}
+    # what the lake now holds, read back from the files, for the source-to-lake reconciliation
+    checksums = duckdb_checksums(target, [f["path"] for f in files], table.get("format", "parquet"), table.get("checksumColumns") or [])
+    return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files), "checksums": checksums}
 
 
 def ingest(spec: Dict[str, Any], secrets: Dict[str, Any], read_slice: Optional[Callable[..., None]] = None) -> Dict[str, Any]:

@@ -1,12 +1,13 @@
 """Staging-table loads over JDBC (batched) and local file output for SFTP."""
 
 import os
-from typing import Any, Dict
+from typing import Any, Dict, List
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
-from pyspark.sql.types import BinaryType, DateType, DecimalType, TimestampNTZType, TimestampType
+from pyspark.sql.types import BinaryType, DateType, DecimalType, StringType, StructField, StructType, TimestampNTZType, TimestampType
 
+from .checksums import spark_checksums
 from .jdbc_tls import jdbc_failure, jdbc_tls_url
 from .runtime import JobError, progress, quote_identifier
 
@@ -52,23 +53,27 @@ def _copy_text(frame: DataFrame) -> DataFrame:
 
 def write_load_files(spark: SparkSession, target: Dict[str, Any]) -> Dict[str, Any]:
     """A PostgreSQL target's rows as CSV files, which the export stage loads with COPY."""
-    frame = _copy_text(_model(spark, target["model"]).select(*[quote_identifier(c) for c in target["columns"]]))
-    rows = frame.count()
+    model = _model(spark, target["model"]).select(*[quote_identifier(c) for c in target["columns"]])
+    # the warehouse side of the warehouse-to-target reconciliation, in the same pass as the count
+    checksums = spark_checksums(model)
+    rows = checksums["rows"]
+    frame = _copy_text(model)
     # RFC 4180 as COPY … (FORMAT csv) reads it: NULL is an unquoted empty field, '' a quoted one
     (frame.write.mode("overwrite").option("header", False).option("quote", '"').option("escape", '"').option("escapeQuotes", True)
      .option("nullValue", "").option("emptyValue", '""').option("lineSep", "\n").csv(target["localDir"]))
     files = sorted(os.path.join(target["localDir"], name) for name in os.listdir(target["localDir"]) if name.startswith("part-"))
     progress(target=target["name"], phase="written", rows=rows)
-    return {"name": target["name"], "rows": rows, "files": files}
+    return {"name": target["name"], "rows": rows, "files": files, "checksums": checksums}
 
 
 def load_staging(spark: SparkSession, target: Dict[str, Any], login: Dict[str, str]) -> Dict[str, Any]:
     if target.get("load") == "copy":
         return write_load_files(spark, target)
     frame = _model(spark, target["model"]).select(*[quote_identifier(c) for c in target["columns"]])
+    checksums = spark_checksums(frame)
+    rows = checksums["rows"]
     if target["url"].startswith(("jdbc:mysql:", "jdbc:mariadb:")):
         frame = _temporal_as_text(frame)
-    rows = frame.count()
     try:
         (frame.write.mode("append").format("jdbc")
          .option("url", jdbc_tls_url(spark, target.get("tls"), target["url"])).option("dbtable", target["staging"]).option("driver", target["driver"])
@@ -79,18 +84,48 @@ def load_staging(spark: SparkSession, target: Dict[str, Any], login: Dict[str, s
         transient = any(m in text for m in ("Connection refused", "Communications link failure", "The connection attempt failed"))
         raise JobError(f"target {target['name']}: loading staging table {target['staging']}: {text}", "transient" if transient else "terminal", target["name"])
     progress(target=target["name"], phase="staged", rows=rows)
-    return {"name": target["name"], "rows": rows}
+    return {"name": target["name"], "rows": rows, "checksums": checksums}
+
+
+# RFC 4180: quote with ", escape a quote by doubling it (Spark's default escape is a backslash);
+# the timestamps' formats are both the writer's and, reading the files back, the reader's
+_CSV_FORMATS = {"timestampNTZFormat": "yyyy-MM-dd HH:mm:ss.SSSSSS", "timestampFormat": "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"}
+
+
+def _binary_as_base64(frame: DataFrame) -> DataFrame:
+    """CSV has no bytes: binary columns (BLOB, BINARY, WKB geometry) travel as base64 text."""
+    return frame.select(*[
+        F.base64(F.col(quote_identifier(f.name))).alias(f.name) if isinstance(f.dataType, BinaryType) else F.col(quote_identifier(f.name))
+        for f in frame.schema.fields
+    ])
+
+
+def _csv_back(spark: SparkSession, frame: DataFrame, paths: List[str]) -> DataFrame:
+    """The CSV files as a reader of the documented dialect sees them, in the model's types."""
+    binary = {f.name for f in frame.schema.fields if isinstance(f.dataType, BinaryType)}
+    schema = StructType([StructField(f.name, StringType() if f.name in binary else f.dataType, f.nullable) for f in frame.schema.fields])
+    # NULL is an unquoted empty field, '' a quoted one (""): Spark's reader would make both NULL,
+    # so a quoted empty field is read as a marker no data contains, then turned back into ''
+    empty = "\u0000dataops-empty\u0000"
+    back = (spark.read.schema(schema).option("header", True).option("multiLine", True).option("quote", '"').option("escape", '"')
+            .option("nullValue", "").option("emptyValue", empty).options(**_CSV_FORMATS).csv(paths))
+
+    def value(field):
+        column = F.col(quote_identifier(field.name))
+        if isinstance(field.dataType, StringType):
+            column = F.when(column == F.lit(empty), F.lit("")).otherwise(column)
+        return (F.unbase64(column) if field.name in binary else column).alias(field.name)
+    return back.select(*[value(f) for f in schema.fields])
 
 
 def write_files(spark: SparkSession, target: Dict[str, Any]) -> Dict[str, Any]:
     frame = _model(spark, target["model"])
     out = target["localDir"]
-    writer = frame.coalesce(target.get("files", 1)).write.mode("overwrite")
+    written = _binary_as_base64(frame) if target["format"] == "csv" else frame
+    writer = written.coalesce(target.get("files", 1)).write.mode("overwrite")
     if target["format"] == "csv":
-        # RFC 4180: quote with ", escape a quote by doubling it (Spark's default escape is a backslash)
         writer = (writer.option("header", True).option("quote", '"').option("escape", '"').option("escapeQuotes", True)
-                  .option("nullValue", "").option("emptyValue", '""').option("lineSep", "\r\n")
-                  .option("timestampNTZFormat", "yyyy-MM-dd HH:mm:ss.SSSSSS").option("timestampFormat", "yyyy-MM-dd'T'HH:mm:ss.SSSSSSXXX"))
+                  .option("nullValue", "").option("emptyValue", '""').option("lineSep", "\r\n").options(**_CSV_FORMATS))
         if target.get("gzip"):
             writer = writer.option("compression", "gzip")
         writer.csv(out)
@@ -103,7 +138,14 @@ def write_files(spark: SparkSession, target: Dict[str, Any]) -> Dict[str, Any]:
             reader = spark.read.option("header", True).option("multiLine", True).option("escape", '"').csv(path) if target["format"] == "csv" else spark.read.parquet(path)
             files.append({"local": path, "name": name, "rows": reader.count()})
     progress(target=target["name"], phase="written", files=len(files))
-    return {"name": target["name"], "files": files}
+    # warehouse and files: the files read back as a BI tool would (the model's types, the documented
+    # CSV dialect) must hold the model's values, before anything is uploaded
+    paths = [f["local"] for f in files]
+    if target["format"] == "csv":
+        back = _csv_back(spark, frame, paths) if paths else frame.limit(0)
+    else:
+        back = spark.read.parquet(*paths) if paths else frame.limit(0)
+    return {"name": target["name"], "files": files, "checksums": spark_checksums(frame), "fileChecksums": spark_checksums(back)}
 
 
 def export(spark: SparkSession, spec: Dict[str, Any], secrets: Dict[str, Any]) -> Dict[str, Any]:

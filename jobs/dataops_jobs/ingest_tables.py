@@ -7,6 +7,7 @@ from pyspark.sql import SparkSession
 from pyspark.sql import functions as F
 
 from .jdbc_tls import jdbc_failure, jdbc_tls_url
+from .checksums import spark_checksums
 from .runtime import JobError, progress
 from .runtime import quote_identifier as _q
 
@@ -70,12 +71,14 @@ def _ingest_one(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
         if table.get("partitionBy") and not _files(spark, table["dataPath"], fmt):
             # no rows: no partition folder and no file; one empty file carries the schema, as without partitionBy
             frame.write.mode("overwrite").format(fmt).save(table["dataPath"])
-        rows = spark.read.format(fmt).load(table["dataPath"]).count()
+        # what the lake now holds, read back from the files, for the source-to-lake reconciliation
+        checksums = spark_checksums(spark.read.format(fmt).load(table["dataPath"]))
+        rows = checksums["rows"]
     except Exception as error:  # noqa: BLE001 - reported with the table's name
         raise JobError(f"table {name}: {jdbc_failure(error)[:1500]}", "transient" if _transient(error) else "terminal", name)
     files = _files(spark, table["dataPath"], table.get("format", "parquet"))
     progress(table=name, phase="written", rows=rows)
-    return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files)}
+    return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files), "checksums": checksums}
 
 
 def _transient(error: Exception) -> bool:

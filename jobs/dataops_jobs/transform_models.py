@@ -71,9 +71,13 @@ def register_raw(spark: SparkSession, raw: Dict[str, Any]) -> None:
     frame = frame.drop("load_date", "run", "attempt")
     # lineage: each column carries its MySQL type as field metadata; Spark keeps it through
     # projections and aliases (not through expressions), and writes it into the model's files
-    for name, types in (raw.get("sourceTypes") or {}).items():
-        if name in frame.columns:
-            frame = frame.withMetadata(name, {"mysqlType": types["mysqlType"], "lakeType": types["sparkType"].lower()})
+    # (alias with metadata, not withMetadata: that parses the name, and a name may hold backticks and dots)
+    types = raw.get("sourceTypes") or {}
+    frame = frame.select(*[
+        F.col(_q(name)).alias(name, metadata={"mysqlType": types[name]["mysqlType"], "lakeType": types[name]["sparkType"].lower()})
+        if name in types else F.col(_q(name))
+        for name in frame.columns
+    ])
     if raw.get("dedupe"):
         key, order_by = raw["dedupe"]["key"], raw["dedupe"]["orderBy"]
         window = Window.partitionBy(*[F.col(_q(k)) for k in key]).orderBy(F.col(_q(order_by)).desc_nulls_last())

@@ -88,6 +88,7 @@ def table_spec(table: str, columns: Sequence[Tuple[str, str]], data_path: str, s
         "customSchema": ", ".join(f"{quote_identifier(p['name'])} {'STRING' if p['readAsText'] else p['sparkType']}" for p in plans),
         "casts": {p["name"]: p["sparkType"] for p in plans if p["readAsText"]},
         "dataPath": data_path,
+        "checksumColumns": [{"name": p["name"], "type": p["sparkType"]} for p in plans],
     }
 
 

@@ -70,8 +70,8 @@ async function pgOutputs(pg: Client, tables: string[]): Promise<Outputs> {
     outputs[`pg:${table}`] = result.rows[0] as OutputFigure;
     // staging tables left by killed attempts count as output too: a clean run leaves none
     const staging = await pg.query("SELECT count(*)::int AS n FROM information_schema.tables WHERE left(table_name, $1) = $2", [
-      `_dataops_stage_${table.split('.').at(-1)!.slice(0, 30)}`.length,
-      `_dataops_stage_${table.split('.').at(-1)!.slice(0, 30)}`,
+      `_dataops_stage_${table.split('.').at(-1)!.replace(/\W/g, '_').slice(0, 24)}`.length,
+      `_dataops_stage_${table.split('.').at(-1)!.replace(/\W/g, '_').slice(0, 24)}`,
     ]);
     outputs[`pg:${table}:staging-tables`] = { rows: staging.rows[0].n, checksum: '-' };
   }

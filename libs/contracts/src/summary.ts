@@ -17,6 +17,22 @@ export const stageError = z.object({
 /** counts of values that could not be kept as they were (e.g. zero dates -> NULL), per column */
 export const lossCounts = z.record(z.string(), z.number().int().nonnegative());
 
+/**
+ * One hop of the cross-hop reconciliation (docs/reconciliation.md): the rows and every column's
+ * checksum agreed between two places. A disagreement fails the stage instead, naming the column
+ * and both values; `source changed` means the source moved during the read and was not comparable.
+ */
+export const reconciliation = z.object({
+  from: z.string(),
+  to: z.string(),
+  status: z.enum(['match', 'source changed']),
+  rows: z.number().int().nonnegative(),
+  /** columns compared */
+  columns: z.number().int().nonnegative(),
+  /** float and double columns, compared by their non-NULL count only */
+  countedOnly: z.array(z.string()).default([]),
+});
+
 export const tableResult = z.object({
   table: z.string(),
   mode: z.enum(['full', 'append', 'lastmodified']),
@@ -32,6 +48,8 @@ export const tableResult = z.object({
   /** full loads: COUNT(*) taken in the same snapshot as the read */
   sourceCount: z.number().int().nonnegative().nullable().optional(),
   zeroDates: lossCounts.optional(),
+  /** source -> lake */
+  reconciliation: reconciliation.optional(),
 });
 
 export const column = z.object({
@@ -65,6 +83,8 @@ export const targetResult = z.object({
   rows: z.number().int().nonnegative(),
   table: z.string().optional(),
   files: z.array(z.string()).default([]),
+  /** warehouse -> this target (the staging table before the switch, or the files before upload) */
+  reconciliation: reconciliation.optional(),
 });
 
 /** What every stage of a run summary says besides its results: when it ran and where its job log is. */
@@ -106,6 +126,7 @@ export type StageStatus = z.infer<typeof stageStatus>;
 export type ErrorClass = z.infer<typeof errorClass>;
 export type StageError = z.infer<typeof stageError>;
 export type TableResult = z.infer<typeof tableResult>;
+export type Reconciliation = z.infer<typeof reconciliation>;
 export type ModelResult = z.infer<typeof modelResult>;
 export type CheckResult = z.infer<typeof checkResult>;
 export type TargetResult = z.infer<typeof targetResult>;

@@ -62,13 +62,13 @@ export class ExportStage {
         const result =
           item.done !== undefined
             ? { type: 'jdbc' as const, name: `${item.target.connection}:${item.table}`, table: item.table, rows: item.done, files: [] }
-            : await finishJdbcExport(item, await this.fillStaging(item, job!.staged.find((staged) => staged.name === jdbcName(item))!, options));
+            : await this.finishJdbc(item, job!.staged.find((staged) => staged.name === jdbcName(item))!, options);
         options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows, done: true });
         targets.push(result);
       }
       for (const item of sftp) {
         throwIfStopped(options.signal, `target ${item.remoteDir}`);
-        const result = item.done ? resultOf(item, item.done) : await deliverFiles(item, job!.written.find((w) => w.name === sftpName(item))!.files, request.runId, request.logicalDate);
+        const result = item.done ? resultOf(item, item.done) : await deliverFiles(item, job!.written.find((w) => w.name === sftpName(item))!, request.runId, request.logicalDate);
         options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows, done: true });
         targets.push(result);
       }
@@ -77,6 +77,12 @@ export class ExportStage {
       await Promise.all([...jdbc.map((item) => item.repository.close()), ...sftp.map((item) => item.sftp.close())]);
       await rm(localRoot, { recursive: true, force: true });
     }
+  }
+
+  private async finishJdbc(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions): Promise<TargetResult> {
+    const result = await finishJdbcExport(item, await this.fillStaging(item, staged, options), staged.checksums);
+    options.logger.info(`target ${result.name}: ${result.rows} rows switched in; rows and ${result.reconciliation?.columns ?? 0} column checksums matched the warehouse`, { table: item.table, rows: result.rows });
+    return result;
   }
 
   /** COPY targets: the job wrote CSV files, loaded here; JDBC targets: the job filled staging itself. */
@@ -107,7 +113,8 @@ export class ExportStage {
         url: item.repository.jdbcUrl,
         driver: item.repository.driver,
         tls: jdbcTlsOf(this.loaded.config.connections[item.target.connection], item.target.connection),
-        staging: item.staging,
+        // quoted: Spark's JDBC writer puts dbtable into its INSERT as it is
+        staging: item.repository.tableSql(item.staging),
         columns: (item.model.columns ?? []).map((column) => column.name),
         model: source(item.model),
       })),

@@ -1,6 +1,7 @@
 import type { Connection, JdbcExportTarget, LoadedConfig } from '@dataops/config';
 import { isLocalMaster, resolveDatabaseCredentials } from '@dataops/config';
-import type { ModelResult, TargetResult } from '@dataops/contracts';
+import type { ModelResult, Reconciliation, TargetResult } from '@dataops/contracts';
+import { canonicalText, checksumKind, compareChecksums, countedOnly, describeMismatches, type TableChecksums } from '@dataops/reconcile';
 import { TerminalError } from '@dataops/errors';
 import { stagingName, stagingPrefix, type JdbcTargetRepository } from './jdbc-target';
 import { MysqlTarget } from './mysql-target';
@@ -60,14 +61,37 @@ export async function prepareJdbcExport(
   return prepared;
 }
 
-/** The switch: one transaction that also records the run in the target database. */
-export async function finishJdbcExport(prepared: PreparedJdbcExport, stagedRows: number): Promise<TargetResult> {
+/**
+ * The switch: one transaction that also records the run in the target database. Before it, the
+ * staging table must hold the model's rows and every column's values (warehouse-to-target
+ * reconciliation); otherwise the target is left as it was.
+ */
+export async function finishJdbcExport(prepared: PreparedJdbcExport, stagedRows: number, warehouse: TableChecksums): Promise<TargetResult> {
   const { repository, table, staging, target, model } = prepared;
   const inStaging = await repository.stagedRows(staging);
   if (inStaging !== stagedRows || stagedRows !== model.rows) {
     throw new TerminalError(`export ${model.name} -> ${table}: staging holds ${inStaging} rows, Spark wrote ${stagedRows}, the model has ${model.rows}; target unchanged`, { subject: table });
   }
+  const name = `${target.connection}:${table}`;
+  const reconciliation = await reconcileStaging(prepared, warehouse, name);
   const rows = await repository.switchIn({ table, staging, columns: (model.columns ?? []).map((column) => column.name), mode: target.mode, key: target.key, runId: prepared.runId });
   await repository.dropStaging(staging);
-  return { type: 'jdbc', name: `${target.connection}:${table}`, table, rows, files: [] };
+  return { type: 'jdbc', name, table, rows, files: [], reconciliation };
+}
+
+async function reconcileStaging(prepared: PreparedJdbcExport, warehouse: TableChecksums, name: string): Promise<Reconciliation> {
+  const { repository, table, staging, model } = prepared;
+  const types = new Map((await repository.columns(staging))?.map((column) => [column.name, column.dataType]) ?? []);
+  const columns = (model.columns ?? []).map((column) => {
+    const kind = checksumKind(column.type);
+    const value = repository.quote(column.name);
+    return { name: column.name, value, canonical: canonicalText(repository.dialect, kind, value, types.get(column.name), column.sourceType), bytes: kind === 'binary' };
+  });
+  const mismatches = compareChecksums(warehouse, await repository.checksums(staging, columns));
+  if (mismatches.length > 0) {
+    throw new TerminalError(`export ${model.name} -> ${table}: reconciliation failed, target unchanged: ${describeMismatches(`model ${model.name}`, 'in the warehouse', `in ${name}`, mismatches)}`, {
+      subject: table,
+    });
+  }
+  return { from: 'warehouse', to: name, status: 'match', rows: warehouse.rows, columns: columns.length, countedOnly: countedOnly(warehouse) };
 }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { ModelResult } from '@dataops/contracts';
+import type { ChecksumColumn, TableChecksums } from '@dataops/reconcile';
 import type { Dialect } from './sql-types';
 
 export interface TargetColumn {
@@ -40,6 +41,12 @@ export interface JdbcTargetRepository {
   /** an empty staging table with the target's own column types */
   createStaging(table: string, staging: string): Promise<void>;
   stagedRows(staging: string): Promise<number>;
+  /** a column's identifier as this database quotes it */
+  quote(name: string): string;
+  /** a table's name as SQL (PostgreSQL: schema.table, each part quoted), for Spark's JDBC writer */
+  tableSql(table: string): string;
+  /** the rows and column checksums of a (staging) table, for the warehouse-to-target reconciliation */
+  checksums(table: string, columns: ChecksumColumn[]): Promise<TableChecksums>;
   switchIn(request: SwitchRequest): Promise<number>;
   dropStaging(staging: string): Promise<void>;
   /** drops the staging tables earlier attempts of the run left (a killed service), all but `keep` */
@@ -51,9 +58,14 @@ export const RUNS_TABLE = 'dataops_export_runs';
 
 const shortHash = (text: string, length: number) => createHash('sha256').update(text).digest('hex').slice(0, length);
 
-/** What the staging tables of one run and target share: `_dataops_stage_<table>_<run hash>` (unqualified). */
+/**
+ * What the staging tables of one run and target share: `_dataops_stage_<table>_<table hash>_<run hash>`
+ * (unqualified). Only [A-Za-z0-9_] from the table's name, so no driver or tool trips over quoting,
+ * and its hash, so `a b` and `a_b` never share a prefix.
+ */
 export function stagingPrefix(table: string, runId: string): string {
-  return `_dataops_stage_${table.split('.').at(-1)!.slice(0, 30)}_${shortHash(runId, 8)}`;
+  const name = table.split('.').at(-1)!;
+  return `_dataops_stage_${name.replace(/\W/g, '_').slice(0, 24)}_${shortHash(name, 6)}_${shortHash(runId, 8)}`;
 }
 
 /**

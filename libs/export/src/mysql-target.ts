@@ -3,6 +3,7 @@ import type { ModelResult } from '@dataops/contracts';
 import { databaseTlsError, jdbcTlsUrlProperties, mysqlClientOptions, type MysqlConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
 import { RUNS_TABLE, type JdbcTargetRepository, type SwitchRequest, type TargetColumn } from './jdbc-target';
+import { checksumQuery, checksumsFromRow, type ChecksumColumn, type TableChecksums } from '@dataops/reconcile';
 import { targetType } from './sql-types';
 
 const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
@@ -64,6 +65,20 @@ export class MysqlTarget implements JdbcTargetRepository {
       prefix,
     ]);
     for (const row of rows as unknown as { name: string }[]) if (row.name !== keep) await this.query(`DROP TABLE IF EXISTS ${quote(row.name)}`);
+  }
+
+  quote(name: string): string {
+    return quote(name);
+  }
+
+  tableSql(table: string): string {
+    return quote(table);
+  }
+
+  async checksums(table: string, columns: ChecksumColumn[]): Promise<TableChecksums> {
+    // DATETIME(6) holds UTC wall times here (the writer's session is UTC): no conversion happens for them
+    const rows = await this.query(checksumQuery('mysql', columns, quote(table)));
+    return checksumsFromRow(columns, rows[0]);
   }
 
   async stagedRows(staging: string): Promise<number> {

@@ -6,6 +6,7 @@ import type { ModelResult } from '@dataops/contracts';
 import { databaseTlsError, jdbcTlsUrlProperties, pgClientOptions, type PostgresConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
 import { RUNS_TABLE, type JdbcTargetRepository, type SwitchRequest, type TargetColumn } from './jdbc-target';
+import { checksumQuery, checksumsFromRow, type ChecksumColumn, type TableChecksums } from '@dataops/reconcile';
 import { targetType } from './sql-types';
 
 const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
@@ -65,6 +66,19 @@ export class PostgresTarget implements JdbcTargetRepository {
     const rows = await this.query('SELECT table_name AS name FROM information_schema.tables WHERE table_schema = $1 AND left(table_name, $2) = $3', [schema, prefix.length, prefix]);
     const kept = split(keep)[1];
     for (const row of rows.rows as { name: string }[]) if (row.name !== kept) await this.query(`DROP TABLE IF EXISTS ${qualified(`${schema}.${row.name}`)}`);
+  }
+
+  quote(name: string): string {
+    return quote(name);
+  }
+
+  tableSql(table: string): string {
+    return qualified(table);
+  }
+
+  async checksums(table: string, columns: ChecksumColumn[]): Promise<TableChecksums> {
+    const result = await this.query(checksumQuery('postgres', columns, qualified(table)));
+    return checksumsFromRow(columns, result.rows[0]);
   }
 
   async stagedRows(staging: string): Promise<number> {

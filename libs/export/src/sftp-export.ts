@@ -3,7 +3,10 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import type { LoadedConfig, SftpConnection, SftpExportTarget } from '@dataops/config';
 import { absolute, resolveSftpCredentials } from '@dataops/config';
-import type { ModelResult, TargetResult } from '@dataops/contracts';
+import type { ModelResult, Reconciliation, TargetResult } from '@dataops/contracts';
+import { TerminalError } from '@dataops/errors';
+import { compareChecksums, countedOnly, describeMismatches } from '@dataops/reconcile';
+import type { ExportJobResult } from './export-job';
 import { SftpRepository } from './sftp-repository';
 
 export interface SftpDelivery {
@@ -22,6 +25,8 @@ export interface SftpManifest {
   format: 'csv' | 'parquet';
   files: { name: string; bytes: number; sha256: string; rows: number }[];
   rows: number;
+  /** warehouse -> these files, checked before the upload; manifests of older versions: absent */
+  reconciliation?: Reconciliation;
   writtenAt: string;
 }
 
@@ -49,8 +54,10 @@ export async function prepareSftpDelivery(target: SftpExportTarget, model: Model
  * Files first, each under a temporary name renamed when complete; the manifest (sizes, SHA-256,
  * rows, run id) last, so a receiver that waits for the manifest never reads a partial file.
  */
-export async function deliverFiles(delivery: SftpDelivery, files: { local: string; name: string; rows: number }[], runId: string, logicalDate: string): Promise<TargetResult> {
+export async function deliverFiles(delivery: SftpDelivery, written: ExportJobResult['written'][number], runId: string, logicalDate: string): Promise<TargetResult> {
   const { sftp, remoteDir, model, target } = delivery;
+  const files = written.files;
+  const reconciliation = reconcileFiles(delivery, written);
   await sftp.removeTemporaryFiles(remoteDir);
   const extension = target.format === 'csv' ? (target.gzip ? '.csv.gz' : '.csv') : '.parquet';
   const delivered: SftpManifest['files'] = [];
@@ -66,14 +73,28 @@ export async function deliverFiles(delivery: SftpDelivery, files: { local: strin
     format: target.format,
     files: delivered,
     rows: delivered.reduce((sum, file) => sum + file.rows, 0),
+    reconciliation,
     writtenAt: new Date().toISOString(),
   };
   await sftp.uploadAtomically(Buffer.from(JSON.stringify(manifest, null, 2)), remoteDir, MANIFEST_NAME);
   return resultOf(delivery, manifest);
 }
 
+/** Warehouse and files, before anything is uploaded: the files read back hold the model's values. */
+function reconcileFiles(delivery: SftpDelivery, written: ExportJobResult['written'][number]): Reconciliation {
+  const name = `${delivery.target.connection}:${delivery.remoteDir}`;
+  const mismatches = compareChecksums(written.checksums, written.fileChecksums);
+  if (mismatches.length > 0) {
+    throw new TerminalError(`export ${delivery.model.name} -> ${name}: reconciliation failed, nothing uploaded: ${describeMismatches(`model ${delivery.model.name}`, 'in the warehouse', `in the ${delivery.target.format} files`, mismatches)}`, {
+      subject: name,
+    });
+  }
+  return { from: 'warehouse', to: name, status: 'match', rows: written.checksums.rows, columns: Object.keys(written.checksums.columns).length, countedOnly: countedOnly(written.checksums) };
+}
+
 export function resultOf(delivery: SftpDelivery, manifest: SftpManifest): TargetResult {
   return {
+    reconciliation: manifest.reconciliation,
     type: 'sftp',
     name: `${delivery.target.connection}:${delivery.remoteDir}`,
     rows: manifest.rows,

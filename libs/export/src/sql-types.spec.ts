@@ -39,6 +39,10 @@ describe('compatible', () => {
     expect(compatible({ name: 'x', type: 'timestamp_ntz' }, 'text')).toBe(true);
   });
 
+  it('lets a BIGINT UNSIGNED, carried as decimal(20,0), into the table export created for it', () => {
+    expect(compatible({ name: 'u', type: 'decimal(20,0)', sourceType: 'bigint(20) unsigned' }, 'bigint(20) unsigned')).toBe(true);
+  });
+
   it('refuses text into an integer column', () => {
     expect(compatible({ name: 's', type: 'string' }, 'integer')).toBe(false);
   });

@@ -99,6 +99,8 @@ function sparkFamily(sparkType: string): Family {
 function columnFamily(column: ModelColumn): Family {
   const base = column.sourceType?.trim().toLowerCase().replace(/\(.*$/, '').replace(/ .*$/, '');
   if (base === 'decimal' || base === 'numeric') return 'exact';
+  // BIGINT UNSIGNED travels as decimal(20,0), but its values are integers
+  if (base && /^(tinyint|smallint|mediumint|int|integer|bigint|year)$/.test(base)) return 'integer';
   if (base === 'time') return 'interval';
   if (base === 'bit') return 'bit';
   return sparkFamily(column.type);

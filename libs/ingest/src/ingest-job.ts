@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { tableChecksums } from '@dataops/reconcile';
 import { jdbcTlsSpec, jdbcTlsUrlProperties, type MysqlConnection } from '@dataops/config';
 import { quoteIdentifier, customSchema, textCasts } from './type-mapping';
 import type { TablePlan } from './planner';
@@ -11,6 +12,8 @@ export const ingestJobResult = z.object({
       rows: z.number().int().nonnegative(),
       bytes: z.number().int().nonnegative(),
       files: z.array(z.object({ path: z.string(), bytes: z.number().int().nonnegative() })),
+      /** the lake side of the reconciliation: the written files read back */
+      checksums: tableChecksums,
     }),
   ),
 });
@@ -58,6 +61,8 @@ export function ingestJobSpec(connection: MysqlConnection, maxConnections: numbe
       customSchema: customSchema(plan.columns),
       casts: textCasts(plan.columns),
       dataPath,
+      // the lake types the job checksums the written files by (jobs/dataops_jobs/checksums.py)
+      checksumColumns: plan.columns.map((column) => ({ name: column.name, type: column.sparkType })),
       format: plan.fileFormat ?? 'parquet',
       partitionBy: plan.partitionBy ?? [],
     })),

@@ -1,12 +1,13 @@
 import { dirname } from 'node:path';
 import type { LoadedConfig, MysqlConnection, PipelineConfig } from '@dataops/config';
 import { ingestEngineOf, resolveDatabaseCredentials, type IngestEngine } from '@dataops/config';
-import type { IngestCompleted, TableResult } from '@dataops/contracts';
+import type { IngestCompleted, Reconciliation, TableResult } from '@dataops/contracts';
+import { compareChecksums, countedOnly, describeMismatches } from '@dataops/reconcile';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import { joinPath, lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest, type LakeStore } from '@dataops/lake';
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
-import { ingestJobResult, ingestJobSpec } from './ingest-job';
+import { ingestJobResult, ingestJobSpec, type IngestJobResult } from './ingest-job';
 import { MysqlCatalogRepository } from './mysql-catalog';
 import type { TablePlan } from './planner';
 import { planTables } from './plan-pipeline';
@@ -100,7 +101,7 @@ export class IngestStage {
       throwIfStopped(options.signal, `table ${plan.table}`);
       const written = result.tables.find((table) => table.table === plan.table);
       if (!written) throw new TerminalError(`table ${plan.table}: the Spark job returned no result for it`, { subject: plan.table });
-      const sourceCount = await this.reconcile(plan, written.rows, catalog, options);
+      const { sourceCount, reconciliation } = await this.reconcile(plan, written, catalog, options);
       const manifest: LakeManifest = {
         format: MANIFEST_FORMAT,
         runId: request.runId,
@@ -116,6 +117,7 @@ export class IngestStage {
         rowsRead: written.rows,
         slices: plan.slices.length,
         sourceCount,
+        reconciliation,
         schema: plan.columns.map((column) => ({ name: column.name, mysqlType: column.mysqlType, sparkType: column.sparkType, nullable: column.nullable })),
         checkColumn: plan.checkColumn,
         mergeKey: plan.mergeKey,
@@ -135,19 +137,36 @@ export class IngestStage {
   }
 
   /**
-   * Rows written must equal the source's rows for the same bounds. A full read's count is compared
-   * only when the table did not change during the read (counts before and after agree); MySQL
-   * cannot give one snapshot across the parallel slice connections (docs/ingest.md).
+   * The source-to-lake reconciliation: the rows and every column's checksum in the lake files must
+   * equal the source's over the same bounds, or nothing is committed for the table. MySQL cannot
+   * give one snapshot across the parallel slice connections (docs/ingest.md): when they differ,
+   * the source is summed once more, and a source that changed meanwhile is reported, not failed.
    */
-  private async reconcile(plan: TablePlan, written: number, catalog: MysqlCatalogRepository, options: StageRunOptions): Promise<number | null> {
-    const after = await catalog.count(plan.table, plan.where);
-    if (after === plan.estimatedRows && written !== after) {
-      throw new TerminalError(`table ${plan.table}: wrote ${written} rows but the source has ${after} for the same bounds; nothing committed for it`, {
+  private async reconcile(plan: TablePlan, written: IngestJobResult['tables'][number], catalog: MysqlCatalogRepository, options: StageRunOptions) {
+    const source = await catalog.checksums(plan.table, plan.columns, plan.where);
+    let mismatches = compareChecksums(source, written.checksums);
+    let status: 'match' | 'source changed' = 'match';
+    if (mismatches.length > 0) {
+      const again = await catalog.checksums(plan.table, plan.columns, plan.where);
+      if (compareChecksums(source, again).length > 0) {
+        status = 'source changed';
+        options.logger.warn(`table ${plan.table}: the source changed during the read; lake and source not comparable this run`, {
+          table: plan.table,
+          before: source.rows,
+          after: again.rows,
+          written: written.rows,
+        });
+        mismatches = [];
+      }
+    }
+    if (mismatches.length > 0) {
+      throw new TerminalError(`reconciliation failed, nothing committed for it: ${describeMismatches(`table ${plan.table}`, 'at the source', 'in the lake', mismatches)}`, {
         subject: plan.table,
       });
     }
-    if (after !== plan.estimatedRows) options.logger.warn('table changed during the read; count not comparable', { table: plan.table, before: plan.estimatedRows, after, written });
-    return plan.fullSnapshot ? after : null;
+    options.logger.info(`table ${plan.table}: ${written.rows} rows and ${Object.keys(source.columns).length} column checksums match the source`, { table: plan.table });
+    const reconciliation: Reconciliation = { from: 'source', to: 'lake', status, rows: source.rows, columns: Object.keys(source.columns).length, countedOnly: countedOnly(source) };
+    return { sourceCount: plan.fullSnapshot && status === 'match' ? source.rows : null, reconciliation };
   }
 
   private lakeStore(): LakeStore {
@@ -184,6 +203,7 @@ function tableResult(manifest: LakeManifest): TableResult {
     slices: manifest.slices,
     sourceCount: manifest.sourceCount,
     zeroDates: manifest.zeroDates,
+    reconciliation: manifest.reconciliation,
   };
 }
 

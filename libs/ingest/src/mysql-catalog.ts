@@ -1,7 +1,8 @@
 import mysql from 'mysql2/promise';
 import { databaseTlsError, mysqlClientOptions, type MysqlConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
-import { quoteIdentifier } from './type-mapping';
+import { canonicalText, checksumKind, checksumQuery, checksumsFromRow, type ChecksumColumn, type TableChecksums } from '@dataops/reconcile';
+import { quoteIdentifier, type ColumnReadPlan } from './type-mapping';
 
 export interface SourceColumn {
   name: string;
@@ -141,6 +142,28 @@ export class MysqlCatalogRepository {
     return points;
   }
 
+  /**
+   * The source side of the source-to-lake reconciliation: row count and per-column checksums of
+   * the rows the readers read (same bounds), over the same read expressions, in UTC as the readers
+   * run. On a connection of its own, closed after: its time zone never reaches the pool.
+   */
+  async checksums(table: string, columns: ColumnReadPlan[], where: string): Promise<TableChecksums> {
+    const checksumColumns = columns.map(sourceChecksumColumn);
+    const sql = checksumQuery('mysql', checksumColumns, `${quoteIdentifier(table)} WHERE ${where}`);
+    const connection = await this.pool.getConnection().catch((error) => {
+      throw classify(error, this.database);
+    });
+    try {
+      await connection.query("SET time_zone = '+00:00'");
+      const [rows] = await connection.query(sql);
+      return checksumsFromRow(checksumColumns, (rows as Record<string, unknown>[])[0]);
+    } catch (error) {
+      throw classify(error, `${this.database}.${table}`);
+    } finally {
+      connection.destroy();
+    }
+  }
+
   /** Zero dates per column ('0000-00-00…'), which the reader turns into NULL. */
   async zeroDates(table: string, columns: string[], where: string): Promise<Record<string, number>> {
     if (columns.length === 0) return {};
@@ -172,6 +195,21 @@ export function notACalendarDate(text: string): string {
   const month = `SUBSTRING(${text}, 6, 2)`;
   const day = `SUBSTRING(${text}, 9, 2)`;
   return `(${month} = '00' OR ${day} = '00' OR CAST(${day} AS UNSIGNED) > DAY(LAST_DAY(CONCAT(LEFT(${text}, 7), '-01'))))`;
+}
+
+/**
+ * A source column's canonical text, from its read expression: what the lake holds is what the
+ * reader read, so the source is summed over the same values (zero and impossible dates as NULL).
+ */
+function sourceChecksumColumn(column: ColumnReadPlan): ChecksumColumn {
+  const kind = checksumKind(column.sparkType);
+  const value = column.zeroDateCapable
+    ? `CASE WHEN ${notACalendarDate(`CAST(${quoteIdentifier(column.name)} AS CHAR)`)} THEN NULL ELSE ${column.expression} END`
+    : column.expression;
+  if (kind === 'binary') return { name: column.name, value, canonical: value, bytes: true };
+  // dates and times are read as DATE_FORMAT text, already canonical
+  const canonical = kind === 'date' || kind === 'timestamp' ? value : canonicalText('mysql', kind, value);
+  return { name: column.name, value, canonical };
 }
 
 function uniqueKeysOf(rows: { index: string; column: string }[]): string[][] {

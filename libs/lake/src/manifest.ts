@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { reconciliation } from '@dataops/contracts';
 
 export const MANIFEST_FORMAT = 'dataops.lake.manifest/v1';
 
@@ -31,6 +32,8 @@ export const lakeManifest = z.object({
   fileFormat: z.enum(['parquet', 'orc']).optional(),
   /** Hive-style partition columns under dataPath (files' paths include their folders); older manifests: absent */
   partitionBy: z.array(z.string()).optional(),
+  /** source -> lake, checked before this manifest was committed; older manifests: absent */
+  reconciliation: reconciliation.optional(),
   committedAt: z.string(),
 });
 

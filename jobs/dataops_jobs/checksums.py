@@ -1,0 +1,123 @@
+"""Order-independent column checksums, the same on every hop (docs/reconciliation.md).
+
+For each column: how many values are not NULL, and the sum over the rows of the first 15 hex digits
+of md5(the value's canonical text) as an integer: equal sums mean, short of a collision, the same
+multiset of values. The canonical text depends on the lake's (Spark) type, and MySQL, PostgreSQL,
+Spark and DuckDB each render it the same way (libs/reconcile has the SQL of the databases):
+
+    integers, decimals   plain decimal text with the type's scale    12.30, -0.000001, 18446744073709551615
+    strings              the text itself (JSON, ENUM, TIME and DECIMAL(65,30) arrive as text)
+    dates                YYYY-MM-DD
+    timestamps           YYYY-MM-DD HH:MM:SS.ffffff (an instant in UTC)
+    booleans             true / false
+    binary               md5 of the bytes themselves
+    float, double        not hashed: their text differs between engines; the non-NULL count is kept
+"""
+
+from typing import Any, Dict, List, Sequence
+
+KINDS = ("integer", "decimal", "text", "date", "timestamp", "boolean", "binary", "float")
+
+
+def checksum_kind(spark_type: str) -> str:
+    """The canonical family of a Spark type name (simpleString or DDL, any case)."""
+    t = spark_type.strip().lower()
+    if t in ("tinyint", "smallint", "int", "integer", "bigint"):
+        return "integer"
+    if t.startswith("decimal"):
+        return "decimal"
+    if t in ("float", "double", "real"):
+        return "float"
+    if t == "date":
+        return "date"
+    if t.startswith("timestamp"):
+        return "timestamp"
+    if t == "boolean":
+        return "boolean"
+    if t == "binary":
+        return "binary"
+    return "text"
+
+
+def spark_checksums(frame) -> Dict[str, Any]:
+    """Checksums of a DataFrame, in one pass over it."""
+    from pyspark.sql import functions as F
+
+    from .runtime import quote_identifier
+
+    aggregates, names = [F.count(F.lit(1)).alias("__rows")], []
+    for index, field in enumerate(frame.schema.fields):
+        column = F.col(quote_identifier(field.name))
+        kind = checksum_kind(field.dataType.simpleString())
+        names.append((index, field.name, kind))
+        aggregates.append(F.count(column).alias(f"n{index}"))
+        if kind == "float":
+            continue
+        if kind == "binary":
+            digest = F.md5(column)
+        else:
+            digest = F.md5(_spark_text(column, kind).cast("binary"))
+        hashed = F.conv(F.substring(digest, 1, 15), 16, 10).cast("decimal(20,0)")
+        aggregates.append(F.sum(hashed).cast("decimal(38,0)").cast("string").alias(f"h{index}"))
+    row = frame.agg(*aggregates).collect()[0].asDict()
+    return {
+        "rows": int(row["__rows"]),
+        "columns": {name: {"nonNull": int(row[f"n{i}"]), "hash": None if kind == "float" else (row[f"h{i}"] or "0")} for i, name, kind in names},
+    }
+
+
+def _spark_text(column, kind: str):
+    from pyspark.sql import functions as F
+
+    if kind == "date":
+        return F.date_format(column, "yyyy-MM-dd")
+    if kind == "timestamp":
+        return F.date_format(column, "yyyy-MM-dd HH:mm:ss.SSSSSS")
+    return column.cast("string")
+
+
+def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[Dict[str, str]]) -> Dict[str, Any]:
+    """Checksums of the lake files of one table, read back by pyarrow and summed by DuckDB.
+
+    ``files``: paths relative to ``folder`` (Hive partition folders included); ``columns``: name and
+    lake (Spark) type of each column.
+    """
+    import duckdb
+    import pyarrow.dataset as ds
+
+    quote = lambda name: '"' + name.replace('"', '""') + '"'  # noqa: E731
+    aggregates, names = ["count(*) AS __rows"], []
+    for index, column in enumerate(columns):
+        kind = checksum_kind(column["type"])
+        names.append((index, column["name"], kind))
+        value = quote(column["name"])
+        aggregates.append(f"count({value}) AS n{index}")
+        if kind == "float":
+            continue
+        digest = f"md5({value})" if kind == "binary" else f"md5({_duckdb_text(value, kind)})"
+        aggregates.append(f"coalesce(sum(('0x' || left({digest}, 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS h{index}")
+    if not files:
+        return {"rows": 0, "columns": {name: {"nonNull": 0, "hash": None if kind == "float" else "0"} for _, name, kind in names}}
+    # pyarrow reads Parquet and ORC alike, and gives partition folders (department=3/) back as columns
+    lake = ds.dataset([f"{folder}/{f}" for f in files], format=fmt, partitioning="hive", partition_base_dir=folder)  # noqa: F841 - DuckDB reads it by name
+    connection = duckdb.connect()
+    try:
+        cursor = connection.execute(f"SELECT {', '.join(aggregates)} FROM lake")
+        row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+    finally:
+        connection.close()
+    return {
+        "rows": int(row["__rows"]),
+        "columns": {name: {"nonNull": int(row[f"n{i}"]), "hash": None if kind == "float" else str(row[f"h{i}"])} for i, name, kind in names},
+    }
+
+
+def _duckdb_text(value: str, kind: str) -> str:
+    if kind == "date":
+        return f"strftime({value}, '%Y-%m-%d')"
+    if kind == "timestamp":
+        # an instant (TIMESTAMPTZ) as its UTC wall time, without the ICU time-zone extension
+        return f"strftime(make_timestamp(epoch_us({value})), '%Y-%m-%d %H:%M:%S.%f')"
+    if kind == "boolean":
+        return f"CASE WHEN {value} THEN 'true' ELSE 'false' END"
+    return f"CAST({value} AS VARCHAR)"

@@ -1,0 +1,91 @@
+import type { ChecksumKind } from './checksums';
+
+/**
+ * The checksum SQL of the databases DataOps reads and writes: MySQL/MariaDB (source and BI) and
+ * PostgreSQL (BI). The canonical text of each kind matches jobs/dataops_jobs/checksums.py.
+ */
+export type ChecksumDialect = 'mysql' | 'postgres';
+
+export interface ChecksumColumn {
+  name: string;
+  /** SQL giving the column's canonical text (see canonicalText); null: counted only (floats) */
+  canonical: string | null;
+  /** SQL counted for non-NULL values */
+  value: string;
+  /** hash the bytes of `value` itself (binary columns) instead of a text */
+  bytes?: boolean;
+}
+
+/**
+ * The canonical text of a value in a target column of the given type. `targetType` is the
+ * column's type as the database reports it (information_schema), `sourceType` the MySQL type a
+ * passed-through column came from (its TIME precision decides the fraction digits).
+ */
+export function canonicalText(dialect: ChecksumDialect, kind: ChecksumKind, value: string, targetType = '', sourceType = ''): string | null {
+  const target = targetType.toLowerCase();
+  if (kind === 'float') return null;
+  if (kind === 'binary') return value;
+  if (dialect === 'mysql') {
+    switch (kind) {
+      case 'integer':
+      case 'decimal':
+        // BIT(n) as its integer value, like the lake's DECIMAL(20,0)
+        return target.startsWith('bit') ? `CAST(${value} + 0 AS CHAR)` : `CAST(${value} AS CHAR)`;
+      case 'date':
+        return `DATE_FORMAT(${value}, '%Y-%m-%d')`;
+      case 'timestamp':
+        return `DATE_FORMAT(${value}, '%Y-%m-%d %H:%i:%s.%f')`;
+      case 'boolean':
+        return `CASE WHEN ${value} IS NULL THEN NULL WHEN ${value} THEN 'true' ELSE 'false' END`;
+      default:
+        return `CAST(${value} AS CHAR CHARACTER SET utf8mb4)`;
+    }
+  }
+  switch (kind) {
+    case 'date':
+      return `to_char(${value}, 'YYYY-MM-DD')`;
+    case 'timestamp':
+      return target.includes('with time zone')
+        ? `to_char(${value} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`
+        : `to_char(${value}, 'YYYY-MM-DD HH24:MI:SS.US')`;
+    case 'text':
+      return target.startsWith('interval') ? mysqlTimeText(value, sourceType) : `${value}::text`;
+    default:
+      return `${value}::text`;
+  }
+}
+
+/** An interval as MySQL prints a TIME(fsp): [-]HH:MM:SS[.fraction], hours beyond 24 kept. */
+function mysqlTimeText(value: string, sourceType: string): string {
+  const fsp = Number(/\((\d)\)/.exec(sourceType)?.[1] ?? 0);
+  const format = fsp > 0 ? 'HH24:MI:SS.US' : 'HH24:MI:SS';
+  const text = (interval: string) => (fsp > 0 && fsp < 6 ? `left(to_char(${interval}, '${format}'), ${9 + fsp})` : `to_char(${interval}, '${format}')`);
+  // to_char of a negative interval signs every field (-838:-59:-59): format its absolute value
+  return `CASE WHEN ${value} < interval '0' THEN '-' || ${text(`-${value}`)} ELSE ${text(value)} END`;
+}
+
+/** One SELECT computing the row count and every column's checksum over `from` (a table, or a table with WHERE). */
+export function checksumQuery(dialect: ChecksumDialect, columns: ChecksumColumn[], from: string): string {
+  const parts = ['COUNT(*) AS r'];
+  columns.forEach((column, index) => {
+    parts.push(`COUNT(${column.value}) AS n${index}`);
+    if (column.canonical === null) return;
+    const digest = `MD5(${column.bytes ? column.value : column.canonical})`;
+    parts.push(
+      dialect === 'mysql'
+        ? `CAST(COALESCE(SUM(CAST(CONV(LEFT(${digest}, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR) AS h${index}`
+        : `COALESCE(SUM(('x' || left(${digest}, 15))::bit(60)::bigint), 0)::text AS h${index}`,
+    );
+  });
+  return `SELECT ${parts.join(', ')} FROM ${from}`;
+}
+
+/** The query's one row as checksums. */
+export function checksumsFromRow(columns: ChecksumColumn[], row: Record<string, unknown>) {
+  return {
+    rows: Number(row.r),
+    columns: Object.fromEntries(
+      columns.map((column, index) => [column.name, { nonNull: Number(row[`n${index}`]), hash: column.canonical === null ? null : String(row[`h${index}`]) }]),
+    ),
+  };
+}
