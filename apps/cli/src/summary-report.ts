@@ -32,6 +32,15 @@ export function printSummary(summary: RunSummary, print: (line: string) => void,
       for (const file of target.files) line(`        ${file}`);
     }
   }
+  const hops = [...(ingest?.tables ?? []).map((table) => [table.table, table.reconciliation] as const), ...(exported?.targets ?? []).map((target) => [target.name, target.reconciliation] as const)];
+  if (hops.some(([, reconciliation]) => reconciliation)) {
+    line('\nreconciliation (rows and per-column checksums, docs/reconciliation.md):');
+    for (const [subject, reconciliation] of hops) {
+      if (!reconciliation) continue;
+      const counted = reconciliation.countedOnly.length ? `; by count only: ${reconciliation.countedOnly.join(', ')}` : '';
+      line(`  ${pad(`${reconciliation.from} -> ${reconciliation.to === 'lake' ? `lake ${subject}` : reconciliation.to}`, 56)} ${pad(reconciliation.status.toUpperCase(), 15)} ${num(reconciliation.rows)} rows, ${reconciliation.columns} columns${counted}`);
+    }
+  }
   if (metricsUrls.length) {
     line('\nmetrics:');
     for (const url of metricsUrls) line(`  ${url}`);
