@@ -5,7 +5,8 @@ of md5(the value's canonical text) as an integer: equal sums mean, short of a co
 multiset of values. The canonical text depends on the lake's (Spark) type, and MySQL, PostgreSQL,
 Spark and DuckDB each render it the same way (libs/reconcile has the SQL of the databases):
 
-    integers, decimals   plain decimal text with the type's scale    12.30, -0.000001, 18446744073709551615
+    integers             plain decimal text                          -5, 18446744073709551615
+    decimals             plain text without trailing fraction zeros  12.3 (for 12.30), 2 (for 2.00)
     strings              the text itself (JSON, ENUM, TIME and DECIMAL(65,30) arrive as text)
     dates                YYYY-MM-DD
     timestamps           YYYY-MM-DD HH:MM:SS.ffffff (an instant in UTC)
@@ -73,6 +74,10 @@ def _spark_text(column, kind: str):
         return F.date_format(column, "yyyy-MM-dd")
     if kind == "timestamp":
         return F.date_format(column, "yyyy-MM-dd HH:mm:ss.SSSSSS")
+    if kind == "decimal":
+        # a wider scale elsewhere (12.300 in a numeric(6,3)) is the same value
+        text = column.cast("string")
+        return F.when(text.contains("."), F.regexp_replace(F.regexp_replace(text, "0+$", ""), "\\.$", "")).otherwise(text)
     return column.cast("string")
 
 
@@ -120,4 +125,7 @@ def _duckdb_text(value: str, kind: str) -> str:
         return f"strftime(make_timestamp(epoch_us({value})), '%Y-%m-%d %H:%M:%S.%f')"
     if kind == "boolean":
         return f"CASE WHEN {value} THEN 'true' ELSE 'false' END"
+    if kind == "decimal":
+        text = f"CAST({value} AS VARCHAR)"
+        return f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END"
     return f"CAST({value} AS VARCHAR)"

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { loadConfig } from '@dataops/config';
-import type { ExportCompleted, IngestCompleted } from '@dataops/contracts';
+import type { ExportCompleted, IngestCompleted, TransformCompleted } from '@dataops/contracts';
 import { createStages } from '@dataops/pipeline';
 import { silentLogger } from '@dataops/stage';
 import { readCsvFile } from '../support/csv';
@@ -51,6 +51,7 @@ describe('every MySQL type at its edges, end to end: MySQL -> lake -> model -> P
   let ingested: IngestCompleted;
   let exported: ExportCompleted;
   let upserted: ExportCompleted;
+  let models: TransformCompleted['models'];
   let sourceRows: Row[];
   let hostileRows: Row[];
 
@@ -73,44 +74,47 @@ describe('every MySQL type at its edges, end to end: MySQL -> lake -> model -> P
     hostileRows = (hostile as Row[]).map((row) => ({ ...row }));
     await admin.end();
 
-    const root = tempDir('dataops-fidelity');
-    const configure = (pgMode: string) =>
-      createStages(
-        loadConfig(
-          writeTestConfig({
-            root,
-            sourceDatabase: source.name,
-            biMysqlDatabase: bi.name,
-            models: { all_types_copy: 'SELECT * FROM all_types', hostile_copy: 'SELECT * FROM `weird``name`' },
-            pipelineYaml: `source:
+    const stages = configure(exportsWith('mode: upsert, key: [id]'));
+    ingested = await stages.ingest.execute(request('fid-1'), { logger: silentLogger });
+    const transformed = await stages.transform.execute(request('fid-1'), { logger: silentLogger });
+    exported = await stages.export.execute({ ...request('fid-1'), models: transformed.models }, { logger: silentLogger });
+    models = transformed.models;
+    // the same values again, through replace into the table upsert created
+    upserted = await configure(exportsWith('mode: replace')).export.execute({ ...request('fid-2'), models: transformed.models }, { logger: silentLogger });
+    pg = new Client({ host: '127.0.0.1', port: pgPort, database: 'bi', user: 'dataops', password: pgPassword() });
+    await pg.connect();
+  });
+
+  const root = tempDir('dataops-fidelity');
+  const exportsWith = (pgMode: string) => `  - { type: jdbc, connection: bi_pg, model: all_types_copy, table: ${pgTypes}, ${pgMode} }
+  - { type: jdbc, connection: bi_mysql, model: all_types_copy, mode: upsert, key: [id] }
+  - { type: sftp, connection: sftp, model: all_types_copy, remoteDir: upload/fid_${id}, format: csv }
+  - { type: jdbc, connection: bi_pg, model: hostile_copy, table: '${pgHostile}', mode: replace }
+  - { type: jdbc, connection: bi_mysql, model: hostile_copy, table: 'we\`ird table', mode: replace }
+  - { type: sftp, connection: sftp, model: hostile_copy, remoteDir: upload/fid_${id}, format: csv }`;
+  const configure = (exportsYaml: string) =>
+    createStages(
+      loadConfig(
+        writeTestConfig({
+          root,
+          sourceDatabase: source.name,
+          biMysqlDatabase: bi.name,
+          models: { all_types_copy: 'SELECT * FROM all_types', hostile_copy: 'SELECT * FROM `weird``name`' },
+          pipelineYaml: `source:
   connection: src
   defaults: { mode: full }
 transform:
   models: ${join(root, 'models')}
 export:
-  - { type: jdbc, connection: bi_pg, model: all_types_copy, table: ${pgTypes}, ${pgMode} }
-  - { type: jdbc, connection: bi_mysql, model: all_types_copy, mode: upsert, key: [id] }
-  - { type: sftp, connection: sftp, model: all_types_copy, remoteDir: upload/fid_${id}, format: csv }
-  - { type: jdbc, connection: bi_pg, model: hostile_copy, table: '${pgHostile}', mode: replace }
-  - { type: jdbc, connection: bi_mysql, model: hostile_copy, table: 'we\`ird table', mode: replace }
-  - { type: sftp, connection: sftp, model: hostile_copy, remoteDir: upload/fid_${id}, format: csv }
+${exportsYaml}
 `,
-          }),
-        ),
-        join(repoRoot, 'jobs'),
-      );
-    const stages = configure('mode: upsert, key: [id]');
-    ingested = await stages.ingest.execute(request('fid-1'), { logger: silentLogger });
-    const transformed = await stages.transform.execute(request('fid-1'), { logger: silentLogger });
-    exported = await stages.export.execute({ ...request('fid-1'), models: transformed.models }, { logger: silentLogger });
-    // the same values again, through replace into the table upsert created
-    upserted = await configure('mode: replace').export.execute({ ...request('fid-2'), models: transformed.models }, { logger: silentLogger });
-    pg = new Client({ host: '127.0.0.1', port: pgPort, database: 'bi', user: 'dataops', password: pgPassword() });
-    await pg.connect();
-  });
+        }),
+      ),
+      join(repoRoot, 'jobs'),
+    );
 
   afterAll(async () => {
-    await pg?.query(`DROP TABLE IF EXISTS ${pgTypes}, public."fid_${id}_we""ird"`).catch(() => undefined);
+    await pg?.query(`DROP TABLE IF EXISTS ${pgTypes}, public."fid_${id}_we""ird", public.fid_${id}_narrow`).catch(() => undefined);
     await pg?.end();
     await source?.drop();
     await bi?.drop();
@@ -211,6 +215,16 @@ export:
     const csv = readCsvFile(join(process.env.DATAOPS_SFTP_ROOT!, target.files[0]));
     expect(Object.keys(csv[0])).toEqual(HOSTILE_COLUMNS);
     expect(csv.map((row) => ({ ...row, 'a b': row['a b'] }))).toEqual(hostileRows);
+  });
+
+  it('fails a target whose existing column rounds the values, naming the column and both checksums, and leaves it unchanged', async () => {
+    // a hand-made table one decimal place short: compatible by type, but -0.01 becomes 0.0
+    await pg.query(`CREATE TABLE public.fid_${id}_narrow ("id" integer PRIMARY KEY, "we\`ird.col" text, "a b" numeric(5,1), "Ünïcode" text, "select" timestamp(6))`);
+    await pg.query(`INSERT INTO public.fid_${id}_narrow ("id") VALUES (99)`);
+    const stages = configure(`  - { type: jdbc, connection: bi_pg, model: hostile_copy, table: public.fid_${id}_narrow, mode: replace }`);
+    const failure = await stages.export.execute({ ...request('fid-narrow'), models }, { logger: silentLogger }).catch((error: Error) => error);
+    expect(String(failure)).toMatch(/reconciliation failed, target unchanged: model hostile_copy, column a b: checksum \d+ in the warehouse, \d+ in bi_pg:public\.fid_\w+_narrow/);
+    expect((await pg.query(`SELECT "id" FROM public.fid_${id}_narrow`)).rows).toEqual([{ id: 99 }]);
   });
 });
 

@@ -28,9 +28,10 @@ export function canonicalText(dialect: ChecksumDialect, kind: ChecksumKind, valu
   if (dialect === 'mysql') {
     switch (kind) {
       case 'integer':
-      case 'decimal':
         // BIT(n) as its integer value, like the lake's DECIMAL(20,0)
         return target.startsWith('bit') ? `CAST(${value} + 0 AS CHAR)` : `CAST(${value} AS CHAR)`;
+      case 'decimal':
+        return withoutTrailingZeros(target.startsWith('bit') ? `CAST(${value} + 0 AS CHAR)` : `CAST(${value} AS CHAR)`);
       case 'date':
         return `DATE_FORMAT(${value}, '%Y-%m-%d')`;
       case 'timestamp':
@@ -50,9 +51,20 @@ export function canonicalText(dialect: ChecksumDialect, kind: ChecksumKind, valu
         : `to_char(${value}, 'YYYY-MM-DD HH24:MI:SS.US')`;
     case 'text':
       return target.startsWith('interval') ? mysqlTimeText(value, sourceType) : `${value}::text`;
+    case 'decimal':
+      return withoutTrailingZeros(`${value}::text`);
     default:
       return `${value}::text`;
   }
+}
+
+/**
+ * A decimal's text without trailing fraction zeros (12.30 -> 12.3, 2.00 -> 2): a target column
+ * with a wider scale than the model's holds the same values, and must not look different.
+ * The same SQL in MySQL and PostgreSQL; checksums.py does the same in Spark and DuckDB.
+ */
+function withoutTrailingZeros(text: string): string {
+  return `CASE WHEN ${text} LIKE '%.%' THEN TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM ${text})) ELSE ${text} END`;
 }
 
 /** An interval as MySQL prints a TIME(fsp): [-]HH:MM:SS[.fraction], hours beyond 24 kept. */
