@@ -15,8 +15,11 @@ def read_raw(spark: SparkSession, raw: Dict[str, Any]) -> DataFrame:
     """One frame per run (its run folder is the base of its partition folders), unioned by name.
 
     Partition values come back as text and are cast to the type the manifest recorded: Spark's own
-    inference would read a department code '007' as the number 7. The columns keep the table's order
-    (Spark puts partition columns last).
+    inference would read a department code '007' as the number 7. So is any column whose files say
+    otherwise: ORC written by pyarrow has no TIMESTAMP_NTZ (Spark marks it with an ORC type
+    attribute pyarrow cannot write), so a DATETIME reads back as TIMESTAMP; in the session's UTC the
+    cast keeps its wall-clock value. The columns keep the table's order (Spark puts partition
+    columns last).
     """
     layout = raw.get("layout")
     if not layout or not layout.get("parts"):
@@ -32,8 +35,11 @@ def read_raw(spark: SparkSession, raw: Dict[str, Any]) -> DataFrame:
     finally:
         spark.conf.set(_INFERENCE, previous)
     frame = reduce(lambda left, right: left.unionByName(right, allowMissingColumns=True), frames)
-    for column in layout.get("partitionColumns", []):
-        if column["name"] in frame.columns:
-            frame = frame.withColumn(column["name"], F.col(_q(column["name"])).cast(column["sparkType"]))
-    order = [name for name in layout.get("columns", []) if name in frame.columns]
-    return frame.select(*[F.col(_q(name)) for name in order + [c for c in frame.columns if c not in order]])
+    read = {field.name: field.dataType.simpleString() for field in frame.schema.fields}
+    wanted = {column["name"]: column["sparkType"] for column in layout.get("columns", []) if column["name"] in read}
+    wanted.update({column["name"]: column["sparkType"] for column in layout.get("partitionColumns", []) if column["name"] in read})
+    order = list(wanted) + [name for name in frame.columns if name not in wanted]
+    return frame.select(*[
+        F.col(_q(name)).cast(wanted[name]).alias(name) if name in wanted and read[name] != wanted[name].lower() else F.col(_q(name))
+        for name in order
+    ])

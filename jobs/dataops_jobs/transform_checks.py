@@ -4,6 +4,7 @@ from typing import Any, Dict, List
 
 from pyspark.sql import SparkSession
 
+from .raw_reader import read_raw
 from .runtime import quote_identifier as _q
 
 
@@ -44,7 +45,7 @@ def run_checks(spark: SparkSession, checks: List[Dict[str, Any]], raw_tables: Li
         results.append({"name": check["name"], "status": "fail" if failed else "pass", "severity": check["severity"], "detail": detail})
     for raw in raw_tables:
         # reconciliation: the files the views read hold exactly the rows ingest committed
-        found = spark.read.parquet(*raw["files"]).count() if raw["files"] else 0
+        found = read_raw(spark, raw).count() if raw["files"] else 0
         ok = found == raw["rows"]
         results.append({"name": f"reconcile_{raw['table']}", "status": "pass" if ok else "fail", "severity": "error",
                         "detail": f"{found} rows in committed files, manifests say {raw['rows']}"})

@@ -148,7 +148,7 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
         progress(model=model["name"], phase="writing")
         spark.sparkContext.setJobDescription(f"model {model['name']}")
         write(materialize(spark, model, frames[model["name"]]), model)
-        written = spark.read.format(model["format"]).load(model["path"])
+        written = _with_metadata(spark.read.format(model["format"]).load(model["path"]), frames[model["name"]])
         written.createOrReplaceTempView(_q(model["name"]))  # checks and later readers see the new version
         rows = written.count()
         progress(model=model["name"], phase="written", rows=rows)
@@ -159,6 +159,15 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
         })
     checks = run_checks(spark, spec["checks"], reconciliation)
     return {"models": results, "checks": checks}
+
+
+def _with_metadata(written: DataFrame, defined: DataFrame) -> DataFrame:
+    """The read-back version with the field metadata (lineage) of the model's own frame: Spark's ORC
+    files keep no field metadata (Parquet files do), so an ORC model would lose it here."""
+    metadata = {field.name: field.metadata for field in defined.schema.fields if field.metadata}
+    if not metadata or all(field.metadata for field in written.schema.fields if field.name in metadata):
+        return written
+    return written.select(*[F.col(_q(f.name)).alias(f.name, metadata=metadata.get(f.name, f.metadata)) for f in written.schema.fields])
 
 
 def _column(field) -> Dict[str, Any]:

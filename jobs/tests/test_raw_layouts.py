@@ -23,7 +23,8 @@ CREATE TABLE `staff` (
   `department` VARCHAR(20) NULL,
   `code` VARCHAR(5) NOT NULL,
   `amount` DECIMAL(10,2),
-  `hired` DATE
+  `hired` DATE,
+  `seen` DATETIME(6)
 ) CHARACTER SET utf8mb4
 """
 DEPARTMENTS = ["Sales", "R&D/Labs", "a=b", "100%", "", None]
@@ -56,7 +57,7 @@ def source(admin_db, throwaway_database):
     for i in range(1, 61):
         department = DEPARTMENTS[i % len(DEPARTMENTS)]
         text = "NULL" if department is None else "'" + department + "'"
-        values.append(f"({i}, {text}, '{i % 3:03d}', {i}.{i % 100:02d}, '2024-01-{1 + i % 28:02d}')")
+        values.append(f"({i}, {text}, '{i % 3:03d}', {i}.{i % 100:02d}, '2024-01-{1 + i % 28:02d}', '2024-02-{1 + i % 28:02d} 10:11:12.{i:06d}')")
     admin_db.run(STAFF_DDL + "; INSERT INTO `staff` VALUES " + ",".join(values), throwaway_database)
     return {"db": admin_db, "database": throwaway_database}
 
@@ -108,7 +109,8 @@ def test_transform_reads_both_engines_layouts_alike(written, tmp_path):
         for index, (name, layout) in enumerate(LAYOUTS.items()):
             base = str(written["root"] / engine / name)
             files = [os.path.join(base, f["path"]) for f in written[engine][index]["files"]]
-            columns = ["id", "department", "code", "amount", "hired"]
+            columns = [{"name": "id", "sparkType": "INT"}, {"name": "department", "sparkType": "STRING"}, {"name": "code", "sparkType": "STRING"},
+                       {"name": "amount", "sparkType": "DECIMAL(10,2)"}, {"name": "hired", "sparkType": "DATE"}, {"name": "seen", "sparkType": "TIMESTAMP_NTZ"}]
             partition_columns = [{"name": c, "sparkType": "STRING"} for c in layout["partitionBy"]]
             raw[f"{engine}.{name}"] = {"table": "staff", "files": files, "layout": {"parts": [{"basePath": base, "format": layout["format"], "files": files}], "partitionColumns": partition_columns, "columns": columns}}
     (tmp_path / "raw.json").write_text(json.dumps(raw))
@@ -119,7 +121,9 @@ def test_transform_reads_both_engines_layouts_alike(written, tmp_path):
     assert done.returncode == 0, done.stderr[-4000:]
     out = json.loads((tmp_path / "out.json").read_text())
     flat = out["spark.orc_flat"]
-    assert len(flat["rows"]) == 60 and flat["columns"] == ["id", "department", "code", "amount", "hired"]
+    assert len(flat["rows"]) == 60 and flat["columns"] == ["id", "department", "code", "amount", "hired", "seen"]
+    # a DATETIME stays TIMESTAMP_NTZ from either engine's ORC (pyarrow's reads back as TIMESTAMP: cast back)
+    assert flat["types"] == ["int", "string", "string", "decimal(10,2)", "date", "timestamp_ntz"]
     for name in LAYOUTS:
         assert out[f"spark.{name}"] == out[f"arrow.{name}"], name
         assert out[f"spark.{name}"]["columns"] == flat["columns"], name

@@ -13,7 +13,7 @@ export interface CurrentView {
   runIds: string[];
   /**
    * how to read the files: one part per run (its folder is the base of its Hive-style partition
-   * folders), the partition columns with their types, and the columns in the table's order
+   * folders), the partition columns, and the columns with their lake types in the table's order
    */
   layout: RawLayout;
   /**
@@ -48,7 +48,7 @@ export function currentView(manifests: LakeManifest[]): CurrentView | undefined 
 export interface RawLayout {
   parts: { basePath: string; format: 'parquet' | 'orc'; files: string[] }[];
   partitionColumns: { name: string; sparkType: string }[];
-  columns: string[];
+  columns: { name: string; sparkType: string }[];
 }
 
 function rawLayout(live: LakeManifest[], latest: LakeManifest): RawLayout {
@@ -61,6 +61,6 @@ function rawLayout(live: LakeManifest[], latest: LakeManifest): RawLayout {
       files: manifest.files.map((file) => joinPath(manifest.dataPath, file.path)),
     })),
     partitionColumns: partitioned.map((name) => ({ name, sparkType: typeOf(name) })),
-    columns: latest.schema.map((column) => column.name),
+    columns: latest.schema.map((column) => ({ name: column.name, sparkType: column.sparkType })),
   };
 }

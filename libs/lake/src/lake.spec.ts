@@ -84,7 +84,10 @@ describe('currentView layout', () => {
         { basePath: second.dataPath, format: 'parquet', files: [`${second.dataPath}/part-0.parquet`] },
       ],
       partitionColumns: [{ name: 'department', sparkType: 'STRING' }],
-      columns: ['id', 'department'],
+      columns: [
+        { name: 'id', sparkType: 'INT' },
+        { name: 'department', sparkType: 'STRING' },
+      ],
     });
   });
 });
