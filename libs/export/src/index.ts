@@ -8,3 +8,4 @@ export * from './jdbc-export';
 export * from './sftp-export';
 export * from './export-job';
 export * from './export-stage';
+export * from './sqoop-export';
