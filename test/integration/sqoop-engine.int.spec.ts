@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadConfig, type LoadedConfig } from '@dataops/config';
 import type { IngestCompleted } from '@dataops/contracts';
@@ -9,6 +9,7 @@ import { jobsRootPath } from '@dataops/spark';
 import type { StageLogger } from '@dataops/stage';
 import { EDGE_TYPES_SQL, EDGE_TYPES_SQL_MODE } from '../support/edge-types';
 import { ensureSqoop } from '../support/sqoop';
+import { until } from '../support/wait';
 import { adminConnection, createTestDatabase, python, repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
 
 /**
@@ -158,7 +159,9 @@ describe('the sqoop ingest engine (real Sqoop 1.4.7) writes what the arrow engin
     expect(log).not.toContain(password);
     const leftovers = (dir: string): string[] =>
       existsSync(dir) ? readdirSync(dir, { withFileTypes: true }).flatMap((entry) => (entry.isDirectory() ? [entry.name, ...leftovers(join(dir, entry.name))] : [entry.name])) : [];
-    expect(leftovers(jobsRootPath()).filter((name) => /sqoop-credentials|source\.password|sqoop-script/.test(name))).toEqual([]);
+    // this process's job folders only (named job-<pid>-…): other sessions may be running jobs meanwhile
+    const ownJobs = readdirSync(jobsRootPath()).filter((name) => name.startsWith(`job-${process.pid}-`));
+    expect(ownJobs.flatMap((name) => leftovers(join(jobsRootPath(), name))).filter((name) => /sqoop-credentials|source\.password|sqoop-script/.test(name))).toEqual([]);
     expect(leftovers(engines.sqoop.lake).filter((name) => name.includes('arrow-sqoop') || name === '.metadata')).toEqual([]);
   });
 
@@ -188,6 +191,30 @@ describe('the sqoop ingest engine (real Sqoop 1.4.7) writes what the arrow engin
     const changed = compareLake(arrowEvents.path, events.path, 'id');
     expect(changed.sqoop).toEqual(changed.arrow);
     expect(changed.rows).toBeGreaterThanOrEqual(11);
+  });
+
+  it('stops Sqoop with the stage: no Sqoop JVM outlives a cancelled run', async () => {
+    const lines: string[] = [];
+    const controller = new AbortController();
+    const running = engines.sqoop.stage.execute({ ...request('run-abort'), tables: ['sliced'] }, { logger: collectingLogger(lines), signal: controller.signal });
+    const outcome = running.then(
+      () => 'finished',
+      () => 'stopped',
+    );
+    await until(() => (lines.some((line) => line.includes('sqoop [sliced]: ')) ? true : undefined), 'the first Sqoop log line', 120_000);
+    controller.abort();
+    expect(await outcome).toBe('stopped');
+    // processes whose working folder is this run's job folder (the runner names it after the run id)
+    const ours = () =>
+      readdirSync('/proc').filter((pid) => /^\d+$/.test(pid)).filter((pid) => {
+        try {
+          return readlinkSync(`/proc/${pid}/cwd`).includes('run-abort');
+        } catch {
+          return false;
+        }
+      });
+    await until(() => (ours().length === 0 ? true : undefined), 'the Sqoop processes of the cancelled run to end', 20_000).catch(() => undefined);
+    expect(ours()).toEqual([]);
   });
 
   it('says how to install Sqoop when it is missing, naming the path', async () => {
