@@ -20,6 +20,13 @@ describe(resolveDatabaseCredentials.name, () => {
     expect(resolveDatabaseCredentials({ optionsFile: join(dir, 'nested', 'pw.options') }, '/elsewhere').password).toBe('from-password-file');
   });
 
+  it("follows Sqoop's file:///… form of --password-file, and refuses a password file on HDFS", () => {
+    secret('uri.options', `--username\nu\n--password-file\nfile://${join(dir, 'nested', 'pw.txt')}\n`);
+    expect(resolveDatabaseCredentials({ optionsFile: join(dir, 'uri.options') }, '/elsewhere').password).toBe('from-password-file');
+    secret('hdfs.options', '--username\nu\n--password-file\nhdfs://nn:9000/secrets/pw\n');
+    expect(() => resolveDatabaseCredentials({ optionsFile: join(dir, 'hdfs.options') }, '/elsewhere')).toThrow(/is hdfs:\/\/nn:9000\/secrets\/pw: DataOps reads local files only/);
+  });
+
   it('reads the first line of a password file, without its newline', () => {
     secret('bi.password', 'line-one\nline-two\n');
     expect(resolveDatabaseCredentials({ credentials: { user: 'bi', passwordFile: 'bi.password' } }, dir)).toEqual({ user: 'bi', password: 'line-one' });

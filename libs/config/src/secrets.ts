@@ -1,4 +1,5 @@
 import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { DatabaseCredentials, DataopsConfig, SftpCredentials } from './schema';
 import { absolute, CredentialsError, readPrivateBytes, readPrivateFile } from './private-file';
 import { readOptionsFile } from './options-file';
@@ -72,11 +73,23 @@ export function redact(text: string, secrets: readonly (string | undefined)[]): 
 function loginFromOptionsFile(file: string): DatabaseLogin {
   const options = readOptionsFile(file);
   // a relative --password-file is relative to the options file, which usually sits beside it
-  const password = options.password ?? (options.passwordFile ? passwordFileOfOptions(absolute(options.passwordFile, dirname(file)), file) : undefined);
+  const password = options.password ?? (options.passwordFile ? passwordFileOfOptions(absolute(localPath(options.passwordFile, file), dirname(file)), file) : undefined);
   if (!options.username || password === undefined) {
     throw new CredentialsError('credentials.optionsFile', `options file ${file} needs --username and --password (or --password-file)`, file);
   }
   return { user: options.username, password };
+}
+
+/**
+ * Sqoop reads --password-file through Hadoop's FileSystem, so a file shared with a cluster's Sqoop
+ * is written `file:///…`; DataOps reads the same local file. Other schemes (hdfs://) are refused.
+ */
+function localPath(passwordFile: string, optionsFile: string): string {
+  if (passwordFile.startsWith('file:')) return fileURLToPath(passwordFile.startsWith('file://') ? passwordFile : `file://${passwordFile.slice('file:'.length)}`);
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(passwordFile)) {
+    throw new CredentialsError('credentials.optionsFile', `--password-file of ${optionsFile} is ${passwordFile}: DataOps reads local files only (a path or file:///…)`, optionsFile);
+  }
+  return passwordFile;
 }
 
 function passwordFileOfOptions(passwordFile: string, optionsFile: string): string {
