@@ -106,6 +106,36 @@ def _read_secrets(path: str) -> Dict[str, Any]:
     return secrets
 
 
+def run_job(spark: SparkSession, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]], Any], spec_path: str, secrets_path: str, result_path: str) -> int:
+    """One job on a Spark session: its result or its error (with a retry class) to the result file.
+
+    The same for a job of its own (main) and for a job of the warm driver (jobs/driver.py).
+    """
+    with open(spec_path, encoding="utf-8") as handle:
+        spec = json.load(handle)
+    secrets = _read_secrets(secrets_path)
+    # the job's private folder (0700, removed with the job): where files made for drivers go
+    os.environ["DATAOPS_JOB_DIR"] = os.path.dirname(os.path.abspath(spec_path))
+    spark.sparkContext.setLogLevel(os.environ.get("DATAOPS_SPARK_LOG_LEVEL", "WARN"))
+    # Strings stay as written: Spark would pad values of columns it knows as CHAR(n) (from JDBC
+    # metadata, or from Parquet files carrying it) to n characters on read.
+    spark.conf.set("spark.sql.readSideCharPadding", "false")
+    try:
+        result = body(spark, spec, secrets)
+        _write_json(result_path, {"result": result})
+        return 0
+    except BaseException as error:  # noqa: BLE001 - every failure must reach the result file
+        if isinstance(error, (KeyboardInterrupt, SystemExit)):
+            raise
+        job_error = classify(error)
+        traceback.print_exc(file=sys.stderr)
+        _write_json(
+            result_path,
+            {"error": {"errorClass": job_error.error_class, "message": str(job_error), "subject": job_error.subject}},
+        )
+        return 1
+
+
 def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]], Any]) -> None:
     _die_with_parent()
     parser = argparse.ArgumentParser(prog=name)
@@ -113,28 +143,9 @@ def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]
     parser.add_argument("--secrets", required=True)
     parser.add_argument("--result", required=True)
     args = parser.parse_args()
-    with open(args.spec, encoding="utf-8") as handle:
-        spec = json.load(handle)
-    secrets = _read_secrets(args.secrets)
-    # the job's private folder (0700, removed with the job): where files made for drivers go
-    os.environ.setdefault("DATAOPS_JOB_DIR", os.path.dirname(os.path.abspath(args.spec)))
     spark = SparkSession.builder.getOrCreate()
-    spark.sparkContext.setLogLevel(os.environ.get("DATAOPS_SPARK_LOG_LEVEL", "WARN"))
-    # Strings stay as written: Spark would pad values of columns it knows as CHAR(n) (from JDBC
-    # metadata, or from Parquet files carrying it) to n characters on read.
-    spark.conf.set("spark.sql.readSideCharPadding", "false")
     try:
-        result = body(spark, spec, secrets)
-        _write_json(args.result, {"result": result})
-        code = 0
-    except BaseException as error:  # noqa: BLE001 - every failure must reach the result file
-        job_error = classify(error)
-        traceback.print_exc(file=sys.stderr)
-        _write_json(
-            args.result,
-            {"error": {"errorClass": job_error.error_class, "message": str(job_error), "subject": job_error.subject}},
-        )
-        code = 1
+        code = run_job(spark, body, args.spec, args.secrets, args.result)
     finally:
         spark.stop()
     sys.exit(code)

@@ -2,10 +2,14 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { loadConfig } from '@dataops/config';
+import type { ModelResult } from '@dataops/contracts';
 import { runSqoopExport, type SqoopExportRequest } from '@dataops/export';
+import { createStages } from '@dataops/pipeline';
+import { silentLogger } from '@dataops/stage';
 import { SparkRunner } from '@dataops/spark';
 import { ensureSqoop } from '../support/sqoop';
-import { adminConnection, createTestDatabase, dataopsHome, mysqlPort, pgPassword, pgPort, python, repoRoot, secrets, tempDir } from '../support/stack';
+import { adminConnection, createTestDatabase, dataopsHome, mysqlPort, pgPassword, pgPort, python, repoRoot, secrets, tempDir, writeTestConfig } from '../support/stack';
 
 /**
  * `sqoop export` (real Sqoop 1.4.7, jobs/sqoop_export.py) of a Parquet model into PostgreSQL through
@@ -129,5 +133,45 @@ describe('sqoop export (real Sqoop 1.4.7) of a model', () => {
     await expect(runSqoopExport(runner, request({ columns: [...COLUMNS, 'blob'], modelPath: join(work, 'binary') }), pgLogin(), { runId: 'y' })).rejects.toThrow(
       /column blob is binary, which sqoop export cannot read from text/,
     );
+  });
+
+  it('fills the export stage’s own staging table with loader: sqoop: reconciled, switched in one transaction, a retry changes nothing', async () => {
+    const root = tempDir('dataops-sqoop-loader');
+    const table = `${schema}.loaded_sales`;
+    const loaded = loadConfig(
+      writeTestConfig({
+        root,
+        sourceDatabase: 'unused_by_export',
+        models: { sales: 'SELECT 1 AS id' },
+        pipelineYaml: `source:\n  connection: src\ntransform:\n  models: ${join(root, 'models')}\nexport:\n  - { type: jdbc, connection: bi_pg, model: sales, table: ${table}, mode: replace, loader: sqoop }\n`,
+      }),
+    );
+    const model: ModelResult = {
+      name: 'sales',
+      rows: ROWS.length,
+      path: join(work, 'model'),
+      format: 'parquet',
+      columns: [
+        { name: 'id', type: 'bigint', nullable: false },
+        { name: 'name', type: 'string', nullable: true },
+        { name: 'amount', type: 'decimal(12,2)', nullable: true },
+        { name: 'at', type: 'timestamp_ntz', nullable: true },
+        { name: 'day', type: 'date', nullable: true },
+        { name: 'ok', type: 'boolean', nullable: true },
+        { name: 'score', type: 'double', nullable: true },
+      ],
+    };
+    const stage = createStages(loaded, join(repoRoot, 'jobs')).export;
+    const request = { runId: 'sqoop-loader-1', pipeline: 'p', logicalDate: '2026-11-24', models: [model] };
+    const first = await stage.execute(request, { logger: silentLogger });
+    expect(first.targets[0]).toMatchObject({ rows: 5, reconciliation: { from: 'warehouse', status: 'match', rows: 5, columns: 7, countedOnly: ['score'] } });
+    const { rows } = await pg.query(
+      `SELECT id::text, name, amount::text, to_char(at, 'YYYY-MM-DD HH24:MI:SS.US') AS at, to_char(day, 'YYYY-MM-DD') AS day, ok::text, score::text FROM ${table} ORDER BY id`,
+    );
+    expect(rows.map((row) => Object.values(row))).toEqual(ROWS);
+    const again = await stage.execute(request, { logger: silentLogger });
+    expect(again.targets[0].rows).toBe(5);
+    expect((await pg.query('SELECT count(*)::int AS n FROM dataops_export_runs WHERE target_table = $1', [table])).rows[0].n).toBe(1);
+    expect((await pg.query(`SELECT count(*)::int AS n FROM ${table}`)).rows[0].n).toBe(5);
   });
 });

@@ -193,7 +193,7 @@ print(json.dumps([[str(v) for v in r] for r in duckdb.sql("""${sql}""").fetchall
 
   it('leaves the target exactly as it was when stopped between staging and switch; the retry completes', async () => {
     const before = await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY order_date, region_id`);
-    const target = { type: 'jdbc' as const, connection: 'bi_pg', model: 'daily_sales_by_region', table: `public.it_${id}_daily`, mode: 'replace' as const };
+    const target = { type: 'jdbc' as const, connection: 'bi_pg', model: 'daily_sales_by_region', table: `public.it_${id}_daily`, mode: 'replace' as const, loader: 'dataops' as const };
     const model = transformed.models.find((candidate) => candidate.name === 'daily_sales_by_region')!;
     const repository = openTarget(loaded.config.connections.bi_pg, loaded);
     const prepared = await prepareJdbcExport(target, model, repository, 'run-crash');

@@ -75,6 +75,8 @@ export interface TestConfigOptions {
   extraConnections?: string;
   /** talk to Kafka over the local broker's SASL_SSL listener (SCRAM-SHA-512, TLS with the stack's CA) */
   kafkaSaslSsl?: boolean;
+  /** spark.keepDriver: one Spark application for all the jobs of the stages */
+  keepDriver?: boolean;
 }
 
 /** The brokers of the local SASL_SSL listener (scripts/stack.d/31-kafka-tls.sh). */
@@ -89,7 +91,7 @@ storage:
   lake: ${join(options.root, 'lake')}
   warehouse: ${join(options.root, 'warehouse')}
 spark:
-  master: local[2]
+  master: local[2]${options.keepDriver ? '\n  keepDriver: true' : ''}
   conf:
     spark.driver.memory: 1g
     spark.sql.shuffle.partitions: 4

@@ -199,6 +199,12 @@ const jdbcExport = z.strictObject({
   table: z.string().min(1).optional(),
   mode: z.enum(['replace', 'append', 'upsert']).default('replace'),
   key: z.array(z.string().min(1)).min(1).optional(),
+  /**
+   * what fills the staging table: DataOps' own loader (COPY for PostgreSQL, batched JDBC for
+   * MySQL), or `sqoop export` (real Sqoop, docs/sqoop.md). The switch, run record and
+   * reconciliation are DataOps' either way.
+   */
+  loader: z.enum(['dataops', 'sqoop']).default('dataops'),
 });
 
 const sftpExport = z.strictObject({
@@ -259,6 +265,11 @@ export const spark = z.strictObject({
   /** JDBC driver jars; defaults to $DATAOPS_JDBC_JARS */
   jars: z.array(z.string().min(1)).optional(),
   conf: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+  /**
+   * keep one Spark application up per service (jobs/driver.py) and run every Spark job on it:
+   * Spark's start-up (about ten seconds) is paid once instead of per stage; off by default
+   */
+  keepDriver: z.boolean().optional(),
 });
 
 /** TLS to the brokers: the CA that signed their certificates, and a client certificate for mutual TLS. */

@@ -8,6 +8,7 @@ import { TerminalError, throwIfStopped } from '@dataops/errors';
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
 import { exportJobResult, type ExportJobResult } from './export-job';
+import { runSqoopExport } from './sqoop-export';
 import { finishJdbcExport, openTarget, prepareJdbcExport, type PreparedJdbcExport } from './jdbc-export';
 import { deliverFiles, openSftp, prepareSftpDelivery, resultOf, type SftpDelivery } from './sftp-export';
 
@@ -80,13 +81,14 @@ export class ExportStage {
   }
 
   private async finishJdbc(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions): Promise<TargetResult> {
-    const result = await finishJdbcExport(item, await this.fillStaging(item, staged, options), staged.checksums);
+    const result = await finishJdbcExport(item, await this.fillStaging(item, staged, options, item.runId), staged.checksums);
     options.logger.info(`target ${result.name}: ${result.rows} rows switched in; rows and ${result.reconciliation?.columns ?? 0} column checksums matched the warehouse`, { table: item.table, rows: result.rows });
     return result;
   }
 
   /** COPY targets: the job wrote CSV files, loaded here; JDBC targets: the job filled staging itself. */
-  private async fillStaging(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions): Promise<number> {
+  private async fillStaging(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions, runId: string): Promise<number> {
+    if (item.target.loader === 'sqoop') return this.sqoopIntoStaging(item, staged, options, runId);
     if (item.repository.load !== 'copy') return staged.rows;
     const started = Date.now();
     const rows = await item.repository.copyIn!(item.staging, (item.model.columns ?? []).map((column) => column.name), staged.files ?? []);
@@ -95,6 +97,33 @@ export class ExportStage {
       throw new TerminalError(`export ${item.model.name} -> ${item.table}: COPY took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
     }
     return rows;
+  }
+
+  /** `sqoop export` (real Sqoop) of the model straight into this target's staging table. */
+  private async sqoopIntoStaging(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions, runId: string): Promise<number> {
+    const connection = this.loaded.config.connections[item.target.connection];
+    if (connection.type === 'sftp') throw new TerminalError(`export ${jdbcName(item)}: sqoop needs a database connection`, { subject: item.table });
+    const columns = item.model.columns ?? [];
+    options.logger.info(`target ${jdbcName(item)}: sqoop export of ${staged.rows} rows into ${item.staging}`, { table: item.table });
+    const result = await runSqoopExport(
+      this.spark,
+      {
+        name: jdbcName(item),
+        dialect: item.repository.dialect,
+        jdbcUrl: item.repository.jdbcUrl,
+        table: item.staging,
+        columns: columns.map((column) => column.name),
+        modelPath: item.model.path,
+        mode: { kind: 'direct' },
+        temporalColumns: columns.filter((column) => /^(date|timestamp)/.test(column.type)).map((column) => column.name),
+      },
+      resolveDatabaseCredentials(connection.credentials, this.loaded.dir),
+      { runId, signal: options.signal, logFile: options.jobLogPath, onLog: (line) => options.logger.debug(line, { sqoop: true }) },
+    );
+    if (result.rows !== staged.rows) {
+      throw new TerminalError(`export ${item.model.name} -> ${item.table}: sqoop export wrote ${result.rows} rows, the model has ${staged.rows}; target unchanged`, { subject: item.table });
+    }
+    return result.rows;
   }
 
   private async runJob(request: ExportRequest, jdbc: PreparedJdbcExport[], sftp: SftpDelivery[], localRoot: string, options: StageRunOptions) {
@@ -107,7 +136,8 @@ export class ExportStage {
     const spec = {
       jdbc: jdbc.map((item, index) => ({
         name: jdbcName(item),
-        load: item.repository.load,
+        // a sqoop-loaded target: the job only sums the model (the warehouse side of the reconciliation)
+        load: item.target.loader === 'sqoop' ? 'none' : item.repository.load,
         localDir: join(localRoot, `load-${index}`),
         connection: item.target.connection,
         url: item.repository.jdbcUrl,

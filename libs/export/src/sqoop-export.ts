@@ -14,7 +14,7 @@ import type { SparkRunner } from '@dataops/spark';
  * Credentials reach Sqoop through an options file with `--password-file` that the job writes 0600
  * in its private folder; the arguments hold placeholders for it and for the text folder.
  */
-export type SqoopExportMode = { kind: 'staging'; stagingTable: string } | { kind: 'upsert'; key: string[] };
+export type SqoopExportMode = { kind: 'staging'; stagingTable: string } | { kind: 'upsert'; key: string[] } | { kind: 'direct' };
 
 export interface SqoopExportRequest {
   /** for messages and logs, e.g. `bi_pg:sales` */
@@ -51,10 +51,13 @@ export function sqoopExportArguments(request: SqoopExportRequest): string[] {
     if (!IDENTIFIER.test(name)) throw fail(`column ${JSON.stringify(name)} is not a plain name ([A-Za-z_][A-Za-z0-9_]*), which sqoop export needs: use the jdbc exporter`);
   }
   const [schema, table] = request.dialect === 'postgres' && request.table.includes('.') ? request.table.split('.', 2) : [undefined, request.table];
+  // direct: into a table nobody reads (the export stage's own staging table, switched in by DataOps)
   const mode =
     request.mode.kind === 'staging'
       ? ['--staging-table', request.mode.stagingTable.split('.').at(-1)!, '--clear-staging-table']
-      : ['--update-key', request.mode.key.join(','), '--update-mode', 'allowinsert'];
+      : request.mode.kind === 'upsert'
+        ? ['--update-key', request.mode.key.join(','), '--update-mode', 'allowinsert']
+        : [];
   const temporal = (request.temporalColumns ?? []).filter((column) => request.columns.includes(column));
   return [
     'export',

@@ -13,5 +13,5 @@ export function defaultJobsDir(): string {
 
 export function createStages(loaded: LoadedConfig, jobsDir = defaultJobsDir()): Stages {
   const spark = new SparkRunner(resolveSparkSettings(loaded.config.spark, jobsDir));
-  return { ingest: new IngestStage(loaded, spark), transform: new TransformStage(loaded, spark), export: new ExportStage(loaded, spark) };
+  return { ingest: new IngestStage(loaded, spark), transform: new TransformStage(loaded, spark), export: new ExportStage(loaded, spark), engine: spark };
 }

@@ -18,4 +18,6 @@ export interface Stages {
   ingest: IngestStagePort;
   transform: TransformStagePort;
   export: ExportStagePort;
+  /** the Spark side the stages share: a kept driver (spark.keepDriver) is started and ended here */
+  engine?: { warmUp(): Promise<void>; stop(): void };
 }

@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { TerminalError } from '@dataops/errors';
 import type { SparkSettings } from './settings';
 import { jobFailure, type JobOutcome } from './outcome';
+import { WarmDriver } from './warm-driver';
 
 export interface SparkProgress {
   [key: string]: unknown;
@@ -45,7 +46,30 @@ const KILL_GRACE_MS = 10_000;
  * stdout, and everything else is log.
  */
 export class SparkRunner {
-  constructor(private readonly settings: SparkSettings) {}
+  /** the long-lived driver of `spark.keepDriver` (jobs/driver.py), started with the first Spark job */
+  private readonly warm?: WarmDriver;
+
+  constructor(private readonly settings: SparkSettings) {
+    if (settings.keepDriver) this.warm = new WarmDriver(async () => this.driverCommand());
+  }
+
+  /** With `spark.keepDriver`: starts the driver now (a service at boot), so the first run does not wait for Spark. */
+  async warmUp(): Promise<void> {
+    await this.warm?.warmUp();
+  }
+
+  /** Ends the kept driver, if any (a service shutting down). */
+  stop(): void {
+    this.warm?.stop();
+  }
+
+  private async driverCommand(): Promise<string[]> {
+    await ensureJobsZip(this.settings);
+    await jobsRoot();
+    const args = this.submitArguments({ script: 'driver.py', runId: `warm-${process.pid}`, spec: null }, { spec: '', secrets: '', result: '' });
+    // the driver takes its jobs on stdin: no --spec/--secrets/--result of its own
+    return [this.settings.submit, ...args.slice(0, args.indexOf('--spec'))];
+  }
 
   async run<R>(job: SparkJob, resultSchema: z.ZodType<R>): Promise<R> {
     // a private folder whose name carries our pid: a later start removes it if we were killed
@@ -88,7 +112,18 @@ export class SparkRunner {
     return [this.settings.submit, ...this.submitArguments(job, files)];
   }
 
+  /** The same job on the kept driver: same files, same lines, same log; the driver's outcome. */
+  private async submitToDriver(warm: WarmDriver, job: SparkJob, files: { spec: string; secrets: string; result: string }): Promise<JobOutcome> {
+    const log = job.logFile ? await openLog(job.logFile) : undefined;
+    try {
+      return await warm.run(job.script, files, { log, line: (line, stream) => handleLine(job, line, stream) }, { signal: job.signal, timeoutMs: job.timeoutMs });
+    } finally {
+      await new Promise((done) => (log ? log.end(done) : done(undefined)));
+    }
+  }
+
   private async submit(job: SparkJob, files: { spec: string; secrets: string; result: string }): Promise<JobOutcome> {
+    if (this.warm && job.runtime !== 'python' && !job.conf) return this.submitToDriver(this.warm, job, files);
     if (job.runtime !== 'python') await ensureJobsZip(this.settings);
     // setpriv --pdeathsig: the JVM (spark-submit execs into it) or the Python job is killed by the
     // kernel when this process dies, even by kill -9, so a job never outlives the service that started it
@@ -122,10 +157,7 @@ function followLines(child: ExecaChildProcess, job: SparkJob, stderrTail: string
   if (child.stdout) {
     createInterface({ input: child.stdout }).on('line', (line) => {
       log?.write(`${line}\n`);
-      if (line.startsWith(PROGRESS_PREFIX)) {
-        const progress = tryParse(line.slice(PROGRESS_PREFIX.length));
-        if (progress) job.onProgress?.(progress);
-      } else if (line.trim()) job.onLog?.(line);
+      handleLine(job, line, 'stdout');
     });
   }
   if (child.stderr) {
@@ -133,9 +165,17 @@ function followLines(child: ExecaChildProcess, job: SparkJob, stderrTail: string
       log?.write(`${line}\n`);
       stderrTail.push(line);
       if (stderrTail.length > 40) stderrTail.shift();
-      if (line.trim()) job.onLog?.(line);
+      handleLine(job, line, 'stderr');
     });
   }
+}
+
+/** A line of a job: progress (stdout, `DATAOPS_PROGRESS {json}`) or log. */
+function handleLine(job: SparkJob, line: string, stream: 'stdout' | 'stderr'): void {
+  if (stream === 'stdout' && line.startsWith(PROGRESS_PREFIX)) {
+    const progress = tryParse(line.slice(PROGRESS_PREFIX.length));
+    if (progress) job.onProgress?.(progress);
+  } else if (line.trim()) job.onLog?.(line);
 }
 
 function stopper(child: ExecaChildProcess) {

@@ -12,6 +12,8 @@ export interface SparkSettings {
   jobsDir: string;
   /** the job package built ahead (an image's jobs/dataops_jobs.zip); else built per submit */
   prebuiltJobsZip?: string;
+  /** one Spark application kept up for the process's lifetime (jobs/driver.py) instead of one per job */
+  keepDriver?: boolean;
 }
 
 /**
@@ -41,5 +43,6 @@ export function resolveSparkSettings(
     python: env.PYSPARK_PYTHON,
     jobsDir,
     prebuiltJobsZip: env.DATAOPS_JOBS_ZIP,
+    keepDriver: config.keepDriver ?? false,
   };
 }

@@ -1,0 +1,51 @@
+"""A Spark driver that stays up: job after job of one service in one Spark application.
+
+    spark-submit … jobs/driver.py
+
+Starting Spark (a JVM, the SparkContext, the JDBC jars) takes about ten seconds on a small
+machine: a service with `spark.keepDriver` pays it once instead of at every stage of every run.
+Requests arrive on stdin, one JSON line each: {"id", "script", "spec", "secrets", "result"}. Each
+job runs exactly as jobs/<script> would run it (runtime.run_job: same spec, secrets, result and
+progress protocol), in a new SparkSession of the one SparkContext, so temp views and SQL settings
+of one job never reach the next. Then the driver prints ``DATAOPS_DONE {"id": …, "code": 0|1}``.
+It exits when stdin closes, and dies with the service that started it (PR_SET_PDEATHSIG).
+"""
+
+import json
+import sys
+
+from pyspark.sql import SparkSession
+
+from dataops_jobs.export_targets import export
+from dataops_jobs.ingest_tables import ingest
+from dataops_jobs.runtime import _die_with_parent, _write_json, run_job
+from dataops_jobs.transform_models import transform
+
+JOBS = {"ingest.py": ingest, "transform.py": transform, "export.py": export}
+READY = "DATAOPS_DRIVER_READY"
+DONE_PREFIX = "DATAOPS_DONE "
+
+
+def main() -> None:
+    _die_with_parent()
+    base = SparkSession.builder.getOrCreate()
+    print(READY, flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        body = JOBS.get(request["script"])
+        if body is None:
+            _write_json(request["result"], {"error": {"errorClass": "terminal", "message": f"the warm driver has no job {request['script']}", "subject": None}})
+            code = 1
+        else:
+            session = base.newSession()
+            code = run_job(session, body, request["spec"], request["secrets"], request["result"])
+            session.catalog.clearCache()
+        sys.stderr.flush()
+        print(DONE_PREFIX + json.dumps({"id": request["id"], "code": code}), flush=True)
+    base.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,166 @@
+import execa, { type ExecaChildProcess } from 'execa';
+import { randomUUID } from 'node:crypto';
+import { createInterface } from 'node:readline';
+import type { WriteStream } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { TransientError } from '@dataops/errors';
+import type { JobOutcome } from './outcome';
+
+const READY = 'DATAOPS_DRIVER_READY';
+const DONE_PREFIX = 'DATAOPS_DONE ';
+const KILL_GRACE_MS = 10_000;
+
+/** Where one job's lines go while it runs on the driver. */
+export interface JobSink {
+  /** a line the job printed (progress lines included), already written to the job's log */
+  line(text: string, stream: 'stdout' | 'stderr'): void;
+  log?: WriteStream;
+}
+
+interface Running {
+  id: string;
+  sink: JobSink;
+  stderrTail: string[];
+  finish: (code: number | undefined) => void;
+}
+
+/**
+ * One Spark application kept up for a service's lifetime (jobs/driver.py): the JVM and the
+ * SparkContext start once, and every Spark job of the service runs on it, one at a time, in a
+ * session of its own. Stopping a job (cancel, timeout) stops the whole driver, the only way to
+ * stop Spark work for sure; the next job starts a new one. The driver dies with this process
+ * (setpriv --pdeathsig), like a job of its own.
+ */
+export class WarmDriver {
+  private child?: ExecaChildProcess;
+  private ready?: Promise<void>;
+  private running?: Running;
+  private queue: Promise<unknown> = Promise.resolve();
+  private stopReason?: 'timeout' | 'aborted';
+
+  /** `command`: spark-submit and its arguments for jobs/driver.py */
+  constructor(private readonly command: () => Promise<string[]>) {}
+
+  /** Runs one job (its spec, secrets and result files written by the caller) after the ones before it. */
+  run(script: string, files: { spec: string; secrets: string; result: string }, sink: JobSink, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<JobOutcome> {
+    const next = this.queue.then(() => this.runNow(script, files, sink, options));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  /** Starts the driver ahead of the first job (a service at boot), so no run waits for it. */
+  async warmUp(): Promise<void> {
+    await this.started();
+  }
+
+  /** Ends the driver (a service shutting down); a job running now fails as stopped. */
+  stop(): void {
+    this.kill('aborted');
+  }
+
+  private async runNow(script: string, files: { spec: string; secrets: string; result: string }, sink: JobSink, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<JobOutcome> {
+    this.stopReason = undefined;
+    const stderrTail: string[] = [];
+    let onAbort: (() => void) | undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await this.started();
+      const child = this.child!;
+      const id = randomUUID();
+      const code = await new Promise<number | undefined>((finish) => {
+        this.running = { id, sink, stderrTail, finish };
+        onAbort = () => this.kill('aborted');
+        options.signal?.addEventListener('abort', onAbort, { once: true });
+        if (options.signal?.aborted) onAbort();
+        if (options.timeoutMs) timer = setTimeout(() => this.kill('timeout'), options.timeoutMs);
+        child.stdin!.write(`${JSON.stringify({ id, script, ...files })}\n`);
+      });
+      const result = await readFile(files.result, 'utf8').catch(() => undefined);
+      return { exitCode: code ?? -1, result, stderrTail, stoppedBy: this.stopReason };
+    } catch (error) {
+      // the driver did not start: the job's outcome says why, with the driver's last lines
+      return { exitCode: -1, stderrTail: [...stderrTail, (error as Error).message], stoppedBy: this.stopReason };
+    } finally {
+      this.running = undefined;
+      if (timer) clearTimeout(timer);
+      if (onAbort) options.signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  private started(): Promise<void> {
+    if (this.child && this.ready) return this.ready;
+    this.ready = this.spawn();
+    // a failed start is reported to the job that waited for it; the next job tries again
+    this.ready.catch(() => {
+      this.child = undefined;
+      this.ready = undefined;
+    });
+    return this.ready;
+  }
+
+  private async spawn(): Promise<void> {
+    const command = await this.command();
+    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', ...command], {
+      reject: false,
+      detached: true,
+      stdin: 'pipe',
+      env: { PYTHONUNBUFFERED: '1' },
+    });
+    this.child = child;
+    const startLines: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      createInterface({ input: child.stdout! }).on('line', (line) => {
+        if (line === READY) return resolve();
+        if (line.startsWith(DONE_PREFIX)) {
+          const done = JSON.parse(line.slice(DONE_PREFIX.length)) as { id: string; code: number };
+          if (this.running?.id === done.id) this.running.finish(done.code);
+          return;
+        }
+        this.route(line, 'stdout', startLines);
+      });
+      createInterface({ input: child.stderr! }).on('line', (line) => this.route(line, 'stderr', startLines));
+      void child.then(({ exitCode, signal }) => {
+        if (this.child === child) {
+          this.child = undefined;
+          this.ready = undefined;
+        }
+        this.running?.finish(undefined);
+        reject(new TransientError(`the Spark driver exited while starting (${signal ?? `exit code ${exitCode}`}): ${startLines.slice(-5).join(' | ')}`));
+      });
+    });
+    // an idle driver must not keep the service (or a test runner) from exiting
+    child.unref();
+    for (const stream of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) stream?.unref?.();
+  }
+
+  private route(line: string, stream: 'stdout' | 'stderr', startLines: string[]): void {
+    const running = this.running;
+    if (!running) {
+      startLines.push(line);
+      if (startLines.length > 40) startLines.shift();
+      return;
+    }
+    running.sink.log?.write(`${line}\n`);
+    if (stream === 'stderr') {
+      running.stderrTail.push(line);
+      if (running.stderrTail.length > 40) running.stderrTail.shift();
+    }
+    running.sink.line(line, stream);
+  }
+
+  private kill(reason: 'timeout' | 'aborted'): void {
+    const pid = this.child?.pid;
+    if (pid === undefined) return;
+    this.stopReason ??= reason;
+    killGroup(pid, 'SIGTERM');
+    setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+  }
+}
+
+function killGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // already gone
+  }
+}
