@@ -1,61 +1,85 @@
 // scripts/bench: what the source can deliver against what DataOps takes, on the same generated
 // data, in one run. Absolute wall times (medians of --repeat runs, process start-up included) and
-// ratios against the baseline measured in the same run. Writes docs/BENCHMARKS.md.
-import { spawn } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, totalmem } from 'node:os';
+// ratios against the baselines measured in the same run. Writes docs/BENCHMARKS.md at the end
+// (and, after every phase, the figures so far to .dataops/bench-partial.md, marked incomplete).
+//
+//   --scale N        the sample's scale (default 1)
+//   --repeat N       repeats of each timed figure (default 3)
+//   --scaling LIST   the scales of the scaling figure (default: scale, 2×scale, 4×scale; `none` skips it)
+//   --quick          CI's smoke run: a tiny scale, one repeat, no Spark, Sqoop or scaling, written to
+//                    .dataops/bench-smoke.md; checks that every remaining part works, judges no time
+//   --out FILE       where to write the report
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { adminConnection, createTestDatabase, pgPassword, pgPort, repoRoot, tempDir, writeTestConfig } from '../../test/support/stack';
+import { adminConnection, createTestDatabase, dataopsHome, pgPassword, pgPort, repoRoot, secrets, tempDir, writeTestConfig } from '../../test/support/stack';
+import type { RunSummary } from '@dataops/contracts';
 import { samplePipelineYaml } from '../../test/support/sample-pipeline';
+import { dataops, dataopsJson, execute, ingestProfile, median, secondsBetween, stageSeconds, timed, type IngestProfile } from './measure';
+import { PsqlCopy } from './postgres-copy';
+import { report, type Figure, type Results, type StageTimes } from './report';
+import { ServicesBench } from './services-run';
 
 interface Options {
   scale: number;
   repeat: number;
+  scaling: number[];
+  quick: boolean;
   out: string;
 }
 
-interface Figure {
-  what: string;
-  seconds: number[];
-  /** the figures this one is compared with (their labels) */
-  baselines: string[];
-}
-
 const PIPELINE = 'bench';
+const TINY_PIPELINE = 'bench_tiny';
 const ENGINES = ['arrow', 'spark', 'sqoop'] as const;
+/** how ratios name each figure */
+const SHORT: Record<string, string> = {
+  limit: 'the source limit',
+  cli: "the command's start-up",
+  naive: 'the naive Spark import',
+  'spark-startup': "Spark's start-up",
+  'full-spark': 'the spark engine in full',
+  'full-arrow': 'the arrow engine in full',
+  'full-sqoop': 'the sqoop engine in full',
+  'tiny-spark': 'the spark engine on one 12-row table',
+  'tiny-arrow': 'the arrow engine on one 12-row table',
+  'tiny-sqoop': 'the sqoop engine on one 12-row table',
+  incremental: 'the incremental ingest',
+  pipeline: 'the whole pipeline in one process',
+  copy: '`psql \\copy`',
+  export: "DataOps' export",
+};
+/** the hand-offs the latency figure needs at least (issue 11) */
+const MIN_HAND_OFFS = 50;
 
 function parseOptions(argv: string[]): Options {
-  const options: Options = { scale: 1, repeat: 3, out: join(repoRoot, 'docs', 'BENCHMARKS.md') };
-  for (let index = 0; index < argv.length; index += 2) {
+  const options: Options = { scale: 1, repeat: 3, scaling: [], quick: false, out: join(repoRoot, 'docs', 'BENCHMARKS.md') };
+  let scaling: string | undefined;
+  let out: string | undefined;
+  for (let index = 0; index < argv.length; index += 1) {
     const [flag, value] = [argv[index], argv[index + 1]];
+    if (flag === '--quick') {
+      options.quick = true;
+      continue;
+    }
+    if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--scale') options.scale = Number(value);
     else if (flag === '--repeat') options.repeat = Number(value);
-    else if (flag === '--out') options.out = value;
-    else throw new Error(`unknown option ${flag}; use --scale N, --repeat N, --out FILE`);
+    else if (flag === '--scaling') scaling = value;
+    else if (flag === '--out') out = value;
+    else throw new Error(`unknown option ${flag}; use --scale N, --repeat N, --scaling LIST|none, --quick, --out FILE`);
+    index += 1;
   }
-  if (!(options.scale > 0) || !(options.repeat >= 1)) throw new Error('--scale must be > 0 and --repeat >= 1');
+  if (options.quick) {
+    if (!argv.includes('--scale')) options.scale = 0.005;
+    if (!argv.includes('--repeat')) options.repeat = 1;
+    scaling ??= 'none';
+  }
+  options.out = out ?? (options.quick ? join(dataopsHome, 'bench-smoke.md') : options.out);
+  options.scaling = scaling === 'none' ? [] : scaling ? scaling.split(',').map(Number) : [options.scale, options.scale * 2, options.scale * 4];
+  if (!(options.scale > 0) || !(options.repeat >= 1) || options.scaling.some((value) => !(value > 0))) throw new Error('--scale and --scaling must be > 0 and --repeat >= 1');
   return options;
 }
-
-/** Runs a command to the end; its output is thrown away unless it fails. */
-function execute(command: string, args: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let errors = '';
-    child.stderr.on('data', (chunk: Buffer) => (errors = (errors + chunk.toString()).slice(-4000)));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${errors}`))));
-  });
-}
-
-async function timed(work: () => Promise<void>): Promise<number> {
-  const began = process.hrtime.bigint();
-  await work();
-  return Number(process.hrtime.bigint() - began) / 1e9;
-}
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function sourceTables(database: string): Promise<{ tables: string[]; rows: number }> {
   const connection = await adminConnection(database);
@@ -78,101 +102,298 @@ function mariadbQuick(database: string, tables: string[]): Promise<void> {
   return Promise.all(tables.map((table) => execute('mariadb', ['--no-defaults', `--socket=${socket}`, '-uroot', '--quick', '-N', '-B', database, '-e', `SELECT * FROM \`${table}\``]))).then(() => undefined);
 }
 
-function dataops(config: string, ...args: string[]): Promise<void> {
-  return execute(process.execPath, [join(repoRoot, 'bin', 'dataops'), ...args, '-c', config, '--json']);
+function loadSample(scale: number, database: string): Promise<unknown> {
+  return execute('python3', [join(repoRoot, 'scripts/sample/retail_data.py'), 'load', '--scale', String(scale), '--database', database]);
 }
 
-function machine(): string {
-  const memory = `${Math.round(totalmem() / 2 ** 30)} GiB`;
-  return `${cpus().length} cores (${cpus()[0]?.model.trim() ?? 'unknown'}), ${memory}, load average ${loadavg()[0].toFixed(1)} at the start`;
+/** The source user's login, from the stack's options file (what the DataOps configuration points at). */
+function sourceLogin(): { user: string; password: string } {
+  const lines = readFileSync(join(secrets, 'source-mysql.options'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line && !line.startsWith('#'));
+  return { user: lines[lines.indexOf('--username') + 1], password: lines[lines.indexOf('--password') + 1] };
 }
 
-function report(options: Options, rows: number, tables: number, figures: Figure[], started: Date, when: string): string {
-  const byName = new Map(figures.map((figure) => [figure.what, figure]));
-  const lines = figures.map((figure) => {
-    const ratios = figure.baselines.map((label) => `${(median(figure.seconds) / median(byName.get(label)!.seconds)).toFixed(2)}× ${label}`);
-    const ratio = ratios.length > 0 ? ratios.join('; ') : '—';
-    const spread = `${Math.min(...figure.seconds).toFixed(2)}–${Math.max(...figure.seconds).toFixed(2)}`;
-    return `| ${figure.what} | ${median(figure.seconds).toFixed(2)} | ${spread} | ${ratio} |`;
-  });
-  return [
-    '# Benchmarks',
-    '',
-    `<!-- written by scripts/bench; do not edit by hand -->`,
-    '',
-    `Measured ${when} by \`scripts/bench --scale ${options.scale} --repeat ${options.repeat}\` (${((Date.now() - started.getTime()) / 60000).toFixed(1)} minutes) on ${machine()}.`,
-    `The sample retail database at scale ${options.scale}: ${tables} tables, ${rows.toLocaleString('en-US')} rows, in MariaDB on the same machine.`,
-    'Wall times in seconds of whole processes (start-up included); the median of the repeats, then the lowest and highest.',
-    'Every DataOps figure is `dataops run` in one process (no Kafka); `--full-refresh` reads every table in full.',
-    '',
-    '| what | median s | range s | ratio |',
-    '|---|---|---|---|',
-    ...lines,
-    '',
-    'Not measured yet (issue 11): a naive Spark JDBC import, `psql \\copy` against the export,',
-    'the run through the services (trigger to `run.finished`), the Kafka hand-off latency, peak memory.',
-    '',
-  ].join('\n');
+function sparkSubmit(script: string, args: string[]): Promise<unknown> {
+  const jars = process.env.DATAOPS_JDBC_JARS ?? '';
+  return execute(process.env.DATAOPS_SPARK_SUBMIT ?? 'spark-submit', [
+    '--master', 'local[2]',
+    '--conf', 'spark.driver.memory=1g',
+    '--conf', 'spark.ui.showConsoleProgress=false',
+    ...(jars ? ['--jars', jars] : []),
+    join(repoRoot, 'scripts', 'benchmark', script),
+    ...args,
+  ]);
+}
+
+/** Rows in the Parquet files of a folder of table folders (pyarrow, outside any figure). */
+async function parquetRows(folder: string): Promise<Record<string, number>> {
+  const script = 'import json, sys, pyarrow.dataset as ds, os\nroot = sys.argv[1]\nprint(json.dumps({t: ds.dataset(os.path.join(root, t), format="parquet").count_rows() for t in sorted(os.listdir(root))}))';
+  const { stdout } = await execute(join(dataopsHome, 'venv', 'bin', 'python'), ['-c', script, folder]);
+  return JSON.parse(stdout) as Record<string, number>;
+}
+
+async function tableRows(database: string): Promise<Record<string, number>> {
+  const connection = await adminConnection(database);
+  try {
+    const [rows] = (await connection.query(
+      "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE'",
+    )) as unknown as [{ name: string }[]];
+    const counts: Record<string, number> = {};
+    for (const { name } of rows) {
+      const [[count]] = (await connection.query(`SELECT COUNT(*) AS n FROM \`${name}\``)) as unknown as [{ n: string }[]];
+      counts[name] = Number(count.n);
+    }
+    return counts;
+  } finally {
+    await connection.end();
+  }
+}
+
+const schedule = (overlap = 'skip') => `schedule:\n  cron: "0 3 * * *"\n  timezone: UTC\n  overlap: ${overlap}\n  catchup: skip\n`;
+
+/** The tiny pipeline of the services run: one 12-row table, one model, one PostgreSQL target. */
+function tinyPipelineYaml(root: string): string {
+  const models = join(root, 'tiny-models');
+  mkdirSync(models, { recursive: true });
+  writeFileSync(join(models, 'tiny_regions.sql'), 'SELECT region_id, name, country_code, manager FROM regions\n');
+  return `  ${TINY_PIPELINE}:
+    schedule: { cron: "0 3 * * *", timezone: UTC, overlap: skip, catchup: skip }
+    source:
+      connection: src
+      name: ${TINY_PIPELINE}
+      tables: { include: [regions] }
+    transform:
+      models: ${models}
+    export:
+      - { type: jdbc, connection: bi_pg, model: tiny_regions, table: public.${TINY_PIPELINE}_regions, mode: replace }
+`;
 }
 
 async function main(): Promise<void> {
-  const options = parseOptions(process.argv.slice(2));
-  const started = new Date();
+  const argv = process.argv.slice(2);
+  const options = parseOptions(argv);
+  const results: Results = {
+    argv,
+    scale: options.scale,
+    repeat: options.repeat,
+    quick: options.quick,
+    started: new Date(),
+    loadAverage: loadavg()[0],
+    rows: 0,
+    tables: 0,
+    figures: [],
+    breakdowns: [],
+    ingestProfiles: [],
+    handOffs: [],
+    scaling: [],
+    notMeasured: [],
+  };
+  // while the run goes, the figures so far go to a side file; --out is written only by a run that completes
+  const partial = join(dataopsHome, 'bench-partial.md');
+  const write = (stoppedAfter?: string) => writeFileSync(stoppedAfter ? partial : options.out, report({ ...results, stoppedAfter }));
   const database = await createTestDatabase('dataops_test_bench');
   const bi = await createTestDatabase('dataops_test_benchbi');
   const root = tempDir('dataops-bench');
+  const copy = new PsqlCopy(root);
+  const dropLater: { drop: () => Promise<void> }[] = [];
   try {
     console.log(`bench: loading the sample at scale ${options.scale} into ${database.name}`);
-    await execute('python3', [join(repoRoot, 'scripts/sample/retail_data.py'), 'load', '--scale', String(options.scale), '--database', database.name]);
+    const loaded = await timed(() => loadSample(options.scale, database.name));
     const { tables, rows } = await sourceTables(database.name);
+    Object.assign(results, { rows, tables: tables.length });
     cpSync(join(repoRoot, 'examples/retail/models'), join(root, 'models'), { recursive: true });
-    const configs = Object.fromEntries(
-      ENGINES.map((engine) => {
-        const yaml = samplePipelineYaml(root, PIPELINE, { overlap: 'skip' }).replace('source:\n', `source:\n  engine: ${engine}\n`);
-        const folder = join(root, engine);
-        mkdirSync(folder, { recursive: true });
-        return [engine, writeTestConfig({ root: folder, sourceDatabase: database.name, biMysqlDatabase: bi.name, pipeline: PIPELINE, pipelineYaml: yaml })];
-      }),
-    ) as Record<(typeof ENGINES)[number], string>;
+    const configFor = (name: string, yaml: string, extra = '', sourceDatabase = database.name) => {
+      const folder = join(root, name);
+      mkdirSync(folder, { recursive: true });
+      const file = writeTestConfig({ root: folder, sourceDatabase, biMysqlDatabase: bi.name, pipeline: PIPELINE, pipelineYaml: yaml });
+      if (extra) writeFileSync(file, readFileSync(file, 'utf8') + extra);
+      return file;
+    };
+    const sample = samplePipelineYaml(root, PIPELINE, { overlap: 'skip', schedulesYaml: schedule() });
+    const engineYaml = (engine: string) => sample.replace('source:\n', `source:\n  engine: ${engine}\n`);
+    const configs = Object.fromEntries(ENGINES.map((engine) => [engine, configFor(engine, engineYaml(engine))])) as Record<(typeof ENGINES)[number], string>;
 
-    const figures: Figure[] = [];
     /** `prepare` runs before each repeat, outside the figure (e.g. changing the source) */
-    const measure = async (what: string, work: () => Promise<void>, baselines: string[] = [], prepare?: () => Promise<void>) => {
-      const figure: Figure = { what, seconds: [], baselines };
+    const measure = async (key: string, what: string, work: () => Promise<unknown>, baselines: string[] = [], prepare?: () => Promise<unknown>) => {
+      const figure: Figure = { key, what, short: SHORT[key] ?? key, seconds: [], baselines };
+      results.figures.push(figure);
       for (let index = 0; index < options.repeat; index += 1) {
         await prepare?.();
-        figure.seconds.push(await timed(work));
+        figure.seconds.push((await timed(work)).seconds);
       }
-      console.log(`bench: ${what}: median ${median(figure.seconds).toFixed(2)} s (${figure.seconds.map((s) => s.toFixed(2)).join(', ')})`);
-      figures.push(figure);
+      console.log(`bench: ${what}: median ${median(figure.seconds).toFixed(2)} s (${figure.seconds.map((value) => value.toFixed(2)).join(', ')})`);
+      write(what);
+      return figure;
     };
-    const limit = 'the source limit';
-    const full = (engine: string) => `ingest, ${engine} engine, every table in full`;
-    const tiny = (engine: string) => `ingest, ${engine} engine, one 12-row table (fixed overhead)`;
-    await measure(limit, () => mariadbQuick(database.name, tables));
+    /** A run whose summary gives its stage times: measured as a figure and as a breakdown. */
+    const measureRun = async (key: string, what: string, work: () => Promise<{ seconds: number; summary?: RunSummary }>, baselines: string[] = []) => {
+      const runs: StageTimes[] = [];
+      results.breakdowns.push({ key, what, runs });
+      const figure: Figure = { key, what, short: SHORT[key] ?? key, seconds: [], baselines };
+      results.figures.push(figure);
+      for (let index = 0; index < options.repeat; index += 1) {
+        const { seconds, summary } = await work();
+        figure.seconds.push(seconds);
+        runs.push({ wall: seconds, run: secondsBetween(summary?.startedAt, summary?.finishedAt), ...stageSeconds(summary) });
+      }
+      console.log(`bench: ${what}: median ${median(figure.seconds).toFixed(2)} s (${figure.seconds.map((value) => value.toFixed(2)).join(', ')})`);
+      write(what);
+      return figure;
+    };
+    const inProcess = (config: string, ...args: string[]) => async () => {
+      const { seconds, value } = await timed(() => dataops(config, ['run', ...args, '--json']));
+      return { seconds, summary: value };
+    };
+    const run = (config: string, ...args: string[]) => () => dataops(config, ['run', ...args, '--json']);
+
+    const full = (engine: string) => `full-${engine}`;
+    const tiny = (engine: string) => `tiny-${engine}`;
+    const skip = (what: string) => results.notMeasured.push(what);
+
+    // --- the baselines -----------------------------------------------------------------------
+    await measure('limit', 'the source limit: every table by `mariadb --quick` at once, to /dev/null', () => mariadbQuick(database.name, tables));
+    await measure('cli', '`dataops validate` (the command\'s own start-up: Node, configuration, credentials)', () => dataops(configs.arrow, ['validate']));
+    const naiveOut = join(root, 'naive');
+    if (!options.quick) {
+      const login = sourceLogin();
+      const secretsFile = join(root, 'naive-secrets.json');
+      await measure(
+        'naive',
+        'naive Spark JDBC import: spark-submit, `spark.read.jdbc` per table (one partition, default fetch size), Parquet',
+        () => sparkSubmit('naive_spark_import.py', ['--url', `jdbc:mysql://127.0.0.1:${process.env.DATAOPS_MYSQL_PORT ?? 3306}/${database.name}`, '--tables', tables.join(','), '--out', naiveOut, '--secrets', secretsFile]),
+        ['limit'],
+        async () => writeFileSync(secretsFile, JSON.stringify(login), { mode: 0o600 }),
+      );
+      const written = await parquetRows(naiveOut);
+      const expected = await tableRows(database.name);
+      if (JSON.stringify(written) !== JSON.stringify(Object.fromEntries(Object.entries(expected).sort()))) throw new Error(`the naive import wrote ${JSON.stringify(written)}, the source has ${JSON.stringify(expected)}`);
+      await measure('spark-startup', "Spark's start-up: spark-submit of an empty PySpark job (SparkSession, one trivial action, stop)", () => sparkSubmit('spark_startup.py', []));
+    } else skip('`--quick`: the naive Spark import, Spark\'s start-up, the Spark and Sqoop engines, the whole pipeline, the export against `psql \\copy`, full and tiny runs through the services, scaling.');
+
+    // --- DataOps' ingest on each engine ---------------------------------------------------------
+    const engines = options.quick ? (['arrow'] as const) : (['spark', 'arrow', 'sqoop'] as const);
     // spark first: the arrow and sqoop (real Sqoop 1.4.7, docs/sqoop.md) figures are compared with it
-    for (const engine of ['spark', 'arrow', 'sqoop'] as const) {
-      await measure(full(engine), () => dataops(configs[engine], 'run', PIPELINE, '--stages', 'ingest', '--full-refresh'), engine === 'spark' ? [limit] : [limit, full('spark')]);
+    /** an ingest whose progress lines give its profile */
+    const profiled = (key: string, what: string, config: string, ...args: string[]) => {
+      const profiles: IngestProfile[] = [];
+      results.ingestProfiles.push({ key, what, profiles });
+      return async () => {
+        const { summary, progress } = await dataopsJson(config, ['run', ...args, '--json']);
+        const profile = ingestProfile(summary, progress);
+        if (profile) profiles.push(profile);
+      };
+    };
+    for (const engine of engines) {
+      await measure(
+        full(engine),
+        `ingest, ${engine} engine, every table in full`,
+        profiled(full(engine), `${engine} engine, every table in full`, configs[engine], PIPELINE, '--stages', 'ingest', '--full-refresh'),
+        engine === 'spark' ? ['limit', 'naive'] : ['limit', 'naive', full('spark')],
+      );
     }
-    for (const engine of ['spark', 'arrow', 'sqoop'] as const) {
-      await measure(tiny(engine), () => dataops(configs[engine], 'run', PIPELINE, '--stages', 'ingest', '--tables', 'regions', '--full-refresh'), engine === 'spark' ? [] : [tiny('spark')]);
+    for (const engine of engines) {
+      await measure(tiny(engine), `ingest, ${engine} engine, one 12-row table (fixed overhead)`, run(configs[engine], PIPELINE, '--stages', 'ingest', '--tables', 'regions', '--full-refresh'), engine === 'spark' ? [] : [tiny('spark')]);
     }
     let seed = 1;
     await measure(
+      'incremental',
       'ingest, arrow engine, incremental after ~1% of rows changed',
-      () => dataops(configs.arrow, 'run', PIPELINE, '--stages', 'ingest'),
-      [limit],
+      profiled('incremental', 'arrow engine, incremental after ~1% of rows changed', configs.arrow, PIPELINE, '--stages', 'ingest'),
+      ['limit', full('arrow')],
       () => execute('python3', [join(repoRoot, 'scripts/sample/retail_data.py'), 'mutate', '--seed', String(seed++), '--database', database.name]),
     );
-    await measure('the whole pipeline (ingest arrow, transform and export on Spark)', () => dataops(configs.arrow, 'run', PIPELINE, '--full-refresh'), [limit]);
-    writeFileSync(options.out, report(options, rows, tables.length, figures, started, started.toISOString().slice(0, 16).replace('T', ' ') + ' UTC'));
+
+    // --- the whole pipeline in one process, and the export against psql \copy ---------------------
+    if (!options.quick) {
+      await measureRun('pipeline', 'the whole pipeline in one process (`dataops run`: ingest arrow, transform and export on Spark)', inProcess(configs.arrow, PIPELINE, '--full-refresh'), ['limit']);
+
+      // DataOps' export of order_facts alone (one PostgreSQL target, replace) against psql \copy of its rows
+      const exportTable = `public.${PIPELINE}_copy_facts`;
+      const exportConfig = configFor('export', sample.replace(/export:\n[\s\S]*$/, `export:\n  - { type: jdbc, connection: bi_pg, model: order_facts, table: ${exportTable}, mode: replace }\n`));
+      await run(exportConfig, PIPELINE, '--stages', 'ingest', '--full-refresh')();
+      const exportRuns: StageTimes[] = [];
+      results.breakdowns.push({ key: 'export', what: '`dataops run --stages transform,export` (order_facts → PostgreSQL only)', runs: exportRuns });
+      const exportFigure: Figure = { key: 'export', short: SHORT.export, what: 'DataOps export of order_facts to PostgreSQL (the export stage of `dataops run --stages transform,export`, replace)', seconds: [], baselines: ['copy'] };
+      for (let index = 0; index < options.repeat; index += 1) {
+        const { seconds, summary } = await inProcess(exportConfig, PIPELINE, '--stages', 'transform,export')();
+        const stages = stageSeconds(summary);
+        exportRuns.push({ wall: seconds, run: secondsBetween(summary?.startedAt, summary?.finishedAt), ...stages });
+        exportFigure.seconds.push(stages.export);
+        results.exportRows = summary?.stages.export?.targets[0]?.rows;
+      }
+      const csv = join(root, 'order_facts.csv');
+      await copy.dump(exportTable, csv);
+      const copyTable = `public.${PIPELINE}_psql_copy`;
+      await measure('copy', `\`psql \\copy\` of the same order_facts rows (${results.exportRows?.toLocaleString('en-US')}) from CSV into a new table`, () => copy.load(copyTable, exportTable, csv), [], () => copy.drop(copyTable));
+      results.figures.push(exportFigure);
+      console.log(`bench: ${exportFigure.what}: median ${median(exportFigure.seconds).toFixed(2)} s (${exportFigure.seconds.map((value) => value.toFixed(2)).join(', ')})`);
+      await copy.drop(copyTable, exportTable);
+      write('export');
+    }
+
+    // --- through the services: trigger to run.finished, hand-offs, memory ----------------------------
+    const servicesConfig = configFor('services', engineYaml('arrow'), tinyPipelineYaml(root));
+    const services = new ServicesBench(servicesConfig, join(root, 'services'));
+    try {
+      results.servicesReadySeconds = await services.start();
+      console.log(`bench: the four services ready in ${results.servicesReadySeconds.toFixed(1)} s`);
+      if (!options.quick) {
+        const trigger = (pipeline: string, ...args: string[]) => () => services.trigger(pipeline, args);
+        await measureRun('services-full', 'through the services: the whole pipeline, `dataops trigger --wait --full-refresh` to `run.finished`', trigger(PIPELINE, '--full-refresh'), ['pipeline']);
+        await measureRun('services-tiny', `through the services: a tiny run (one 12-row table, one model, one PostgreSQL target), trigger to \`run.finished\``, trigger(TINY_PIPELINE), ['tiny-arrow']);
+      }
+      // more hand-offs, cheaply: runs of the tiny pipeline's ingest alone (scheduler → ingest → scheduler)
+      const wanted = options.quick ? 4 : MIN_HAND_OFFS;
+      let handOffs = await services.handOffs();
+      for (let extra = 0; handOffs.length < wanted && extra < 60; extra += 1) {
+        await services.trigger(TINY_PIPELINE, ['--stages', 'ingest']);
+        handOffs = await services.handOffs();
+      }
+      results.handOffs = handOffs;
+      console.log(`bench: ${handOffs.length} hand-offs over Kafka`);
+    } finally {
+      results.memory = await services.stop();
+    }
+    write('services');
+
+    // --- scaling ---------------------------------------------------------------------------------
+    for (const scale of options.scaling) {
+      const reuse = scale === options.scale;
+      const scaled = reuse ? database : await createTestDatabase('dataops_test_benchscale');
+      if (!reuse) dropLater.push(scaled);
+      const loadSeconds = reuse ? loaded.seconds : (await timed(() => loadSample(scale, scaled.name))).seconds;
+      const scaledTables = reuse ? tables : (await sourceTables(scaled.name)).tables;
+      const scaledRows = reuse ? (await sourceTables(database.name)).rows : (await sourceTables(scaled.name)).rows;
+      const config = configFor(`scale-${scale}`, engineYaml('arrow'), '', scaled.name);
+      const point = { scale, rows: scaledRows, loadSeconds, limit: [] as number[], ingest: [] as number[] };
+      for (let index = 0; index < options.repeat; index += 1) {
+        point.limit.push((await timed(() => mariadbQuick(scaled.name, scaledTables))).seconds);
+        point.ingest.push((await timed(run(config, PIPELINE, '--stages', 'ingest', '--full-refresh'))).seconds);
+      }
+      results.scaling.push(point);
+      console.log(`bench: scaling, scale ${scale} (${scaledRows} rows): ingest median ${median(point.ingest).toFixed(2)} s, source limit ${median(point.limit).toFixed(2)} s`);
+      if (!reuse) {
+        await scaled.drop();
+        dropLater.pop();
+      }
+      write(`scaling at scale ${scale}`);
+    }
+    write();
     console.log(readFileSync(options.out, 'utf8'));
   } finally {
+    copy.close();
+    for (const scaled of dropLater) await scaled.drop().catch(() => undefined);
     await database.drop();
     await bi.drop();
     const pg = new Client({ host: '127.0.0.1', port: pgPort, database: 'bi', user: 'dataops', password: pgPassword() });
-    await pg.connect().then(() => pg.query(`DROP TABLE IF EXISTS public.${PIPELINE}_daily, public.${PIPELINE}_facts`)).catch(() => undefined);
+    await pg
+      .connect()
+      .then(() => pg.query(`DROP TABLE IF EXISTS public.${PIPELINE}_daily, public.${PIPELINE}_facts, public.${PIPELINE}_copy_facts, public.${PIPELINE}_psql_copy, public.${TINY_PIPELINE}_regions`))
+      .catch(() => undefined);
     await pg.end().catch(() => undefined);
+    rmSync(root, { recursive: true, force: true });
   }
 }
 
