@@ -170,15 +170,16 @@ describe('the sample pipeline on HDFS, a Spark standalone cluster and three Kafk
   it('loses one Kafka broker and one Spark worker mid-run and still ends with the same outputs', async () => {
     const began = Date.now();
     const runId = await trigger();
-    // mid-run: once a Spark application of this run holds executors on the workers
+    // mid-run: while the transform job's tasks run on both workers (its application has been up
+    // for 20 s: past the JVM start, into the models), after ingest has committed over the brokers
     const ui = env.SPARK_CLUSTER_UI ?? 'http://127.0.0.1:8090';
     for (let i = 0; ; i += 1) {
       const master = (await (await fetch(`${ui}/json/`)).json()) as { activeapps: { name: string }[] };
-      if (master.activeapps.some((app) => app.name.includes(runId))) break;
-      if (i > 600) throw new Error(`no Spark application of run ${runId} on the cluster after 600 s`);
+      if (master.activeapps.some((app) => app.name === `dataops-transform-${runId}`)) break;
+      if (i > 900) throw new Error(`no transform application of run ${runId} on the cluster after 900 s`);
       await sleep(1000);
     }
-    await sleep(3000);
+    await sleep(20_000);
     process.kill(pidOf('kafka-cluster-2'), 'SIGKILL');
     process.kill(pidOf('spark-worker-1'), 'SIGKILL');
     timings.killedAfterSeconds = Math.round((Date.now() - began) / 1000);
