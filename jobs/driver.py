@@ -1,18 +1,22 @@
 """A Spark driver that stays up: job after job of one service in one Spark application.
 
-    spark-submit … jobs/driver.py
+    spark-submit … jobs/driver.py --requests DIR
 
 Starting Spark (a JVM, the SparkContext, the JDBC jars) takes about ten seconds on a small
 machine: a service with `spark.keepDriver` pays it once instead of at every stage of every run.
-Requests arrive on stdin, one JSON line each: {"id", "script", "spec", "secrets", "result"}. Each
+Requests arrive as files in DIR, one JSON object each: {"id", "script", "spec", "secrets", "result"}
+(not on stdin: spark-submit does not pass its stdin to the Python driver). Each
 job runs exactly as jobs/<script> would run it (runtime.run_job: same spec, secrets, result and
 progress protocol), in a new SparkSession of the one SparkContext, so temp views and SQL settings
 of one job never reach the next. Then the driver prints ``DATAOPS_DONE {"id": …, "code": 0|1}``.
-It exits when stdin closes, and dies with the service that started it (PR_SET_PDEATHSIG).
+It dies with the service that started it (PR_SET_PDEATHSIG), or when DIR is removed.
 """
 
+import argparse
 import json
+import os
 import sys
+import time
 
 from pyspark.sql import SparkSession
 
@@ -26,14 +30,30 @@ READY = "DATAOPS_DRIVER_READY"
 DONE_PREFIX = "DATAOPS_DONE "
 
 
+def next_request(folder: str):
+    """The oldest request file, read and removed; None when there is none yet."""
+    names = sorted(name for name in os.listdir(folder) if name.endswith(".json"))
+    if not names:
+        return None
+    path = os.path.join(folder, names[0])
+    with open(path, encoding="utf-8") as handle:
+        request = json.load(handle)
+    os.remove(path)
+    return request
+
+
 def main() -> None:
     _die_with_parent()
+    parser = argparse.ArgumentParser(prog="driver")
+    parser.add_argument("--requests", required=True)
+    folder = parser.parse_args().requests
     base = SparkSession.builder.getOrCreate()
     print(READY, flush=True)
-    for line in sys.stdin:
-        if not line.strip():
+    while os.path.isdir(folder):
+        request = next_request(folder)
+        if request is None:
+            time.sleep(0.05)
             continue
-        request = json.loads(line)
         body = JOBS.get(request["script"])
         if body is None:
             _write_json(request["result"], {"error": {"errorClass": "terminal", "message": f"the warm driver has no job {request['script']}", "subject": None}})

@@ -50,7 +50,7 @@ export class SparkRunner {
   private readonly warm?: WarmDriver;
 
   constructor(private readonly settings: SparkSettings) {
-    if (settings.keepDriver) this.warm = new WarmDriver(async () => this.driverCommand());
+    if (settings.keepDriver) this.warm = new WarmDriver(async () => this.driverCommand(), jobsRoot);
   }
 
   /** With `spark.keepDriver`: starts the driver now (a service at boot), so the first run does not wait for Spark. */
@@ -67,7 +67,7 @@ export class SparkRunner {
     await ensureJobsZip(this.settings);
     await jobsRoot();
     const args = this.submitArguments({ script: 'driver.py', runId: `warm-${process.pid}`, spec: null }, { spec: '', secrets: '', result: '' });
-    // the driver takes its jobs on stdin: no --spec/--secrets/--result of its own
+    // the driver takes its jobs from a request folder: no --spec/--secrets/--result of its own
     return [this.settings.submit, ...args.slice(0, args.indexOf('--spec'))];
   }
 
@@ -260,7 +260,7 @@ export async function sweepOrphanedJobFiles(): Promise<string[]> {
   const root = jobsRootPath();
   const removed: string[] = [];
   for (const name of await readdir(root).catch(() => [] as string[])) {
-    const pid = Number(/^(?:job-|dataops_jobs-)(\d+)/.exec(name)?.[1]);
+    const pid = Number(/^(?:job-|dataops_jobs-|driver-)(\d+)/.exec(name)?.[1]);
     if (!pid || pid === process.pid || alive(pid)) continue;
     await rm(join(root, name), { recursive: true, force: true });
     removed.push(name);

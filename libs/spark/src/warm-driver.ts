@@ -2,7 +2,8 @@ import execa, { type ExecaChildProcess } from 'execa';
 import { randomUUID } from 'node:crypto';
 import { createInterface } from 'node:readline';
 import type { WriteStream } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { TransientError } from '@dataops/errors';
 import type { JobOutcome } from './outcome';
 
@@ -38,8 +39,17 @@ export class WarmDriver {
   private queue: Promise<unknown> = Promise.resolve();
   private stopReason?: 'timeout' | 'aborted';
 
-  /** `command`: spark-submit and its arguments for jobs/driver.py */
-  constructor(private readonly command: () => Promise<string[]>) {}
+  /** the driver's request folder (requests are files: spark-submit does not pass stdin on to Python) */
+  private requests?: string;
+
+  /**
+   * `command`: spark-submit and its arguments for jobs/driver.py, without --requests;
+   * `privateRoot`: a 0700 folder for the request folder (the jobs' runtime folder)
+   */
+  constructor(
+    private readonly command: () => Promise<string[]>,
+    private readonly privateRoot: () => Promise<string>,
+  ) {}
 
   /** Runs one job (its spec, secrets and result files written by the caller) after the ones before it. */
   run(script: string, files: { spec: string; secrets: string; result: string }, sink: JobSink, options: { signal?: AbortSignal; timeoutMs?: number }): Promise<JobOutcome> {
@@ -65,7 +75,7 @@ export class WarmDriver {
     let timer: NodeJS.Timeout | undefined;
     try {
       await this.started();
-      const child = this.child!;
+      this.hold(true);
       const id = randomUUID();
       const code = await new Promise<number | undefined>((finish) => {
         this.running = { id, sink, stderrTail, finish };
@@ -73,7 +83,7 @@ export class WarmDriver {
         options.signal?.addEventListener('abort', onAbort, { once: true });
         if (options.signal?.aborted) onAbort();
         if (options.timeoutMs) timer = setTimeout(() => this.kill('timeout'), options.timeoutMs);
-        child.stdin!.write(`${JSON.stringify({ id, script, ...files })}\n`);
+        void this.send({ id, script, ...files }).catch(() => this.kill('aborted'));
       });
       const result = await readFile(files.result, 'utf8').catch(() => undefined);
       return { exitCode: code ?? -1, result, stderrTail, stoppedBy: this.stopReason };
@@ -81,10 +91,18 @@ export class WarmDriver {
       // the driver did not start: the job's outcome says why, with the driver's last lines
       return { exitCode: -1, stderrTail: [...stderrTail, (error as Error).message], stoppedBy: this.stopReason };
     } finally {
+      this.hold(false);
       this.running = undefined;
       if (timer) clearTimeout(timer);
       if (onAbort) options.signal?.removeEventListener('abort', onAbort);
     }
+  }
+
+  /** A request file, complete before the driver can see it (written aside, then renamed). */
+  private async send(request: { id: string; script: string; spec: string; secrets: string; result: string }): Promise<void> {
+    const path = join(this.requests!, `${Date.now()}-${request.id}`);
+    await writeFile(`${path}.tmp`, JSON.stringify(request), { mode: 0o600 });
+    await rename(`${path}.tmp`, `${path}.json`);
   }
 
   private started(): Promise<void> {
@@ -100,10 +118,12 @@ export class WarmDriver {
 
   private async spawn(): Promise<void> {
     const command = await this.command();
-    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', ...command], {
+    const requests = await mkdtemp(join(await this.privateRoot(), `driver-${process.pid}-`));
+    this.requests = requests;
+    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', ...command, '--requests', requests], {
       reject: false,
       detached: true,
-      stdin: 'pipe',
+      stdin: 'ignore',
       env: { PYTHONUNBUFFERED: '1' },
     });
     this.child = child;
@@ -120,6 +140,7 @@ export class WarmDriver {
       });
       createInterface({ input: child.stderr! }).on('line', (line) => this.route(line, 'stderr', startLines));
       void child.then(({ exitCode, signal }) => {
+        void rm(requests, { recursive: true, force: true });
         if (this.child === child) {
           this.child = undefined;
           this.ready = undefined;
@@ -129,8 +150,17 @@ export class WarmDriver {
       });
     });
     // an idle driver must not keep the service (or a test runner) from exiting
-    child.unref();
-    for (const stream of [child.stdin, child.stdout, child.stderr] as unknown as { unref?: () => void }[]) stream?.unref?.();
+    this.hold(false);
+  }
+
+  /** Keeps this process alive while a job runs on the driver; lets it exit while the driver idles. */
+  private hold(running: boolean): void {
+    const child = this.child;
+    if (!child) return;
+    for (const handle of [child, child.stdout, child.stderr] as unknown as { ref?: () => void; unref?: () => void }[]) {
+      if (running) handle?.ref?.();
+      else handle?.unref?.();
+    }
   }
 
   private route(line: string, stream: 'stdout' | 'stderr', startLines: string[]): void {
