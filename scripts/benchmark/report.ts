@@ -151,6 +151,17 @@ function handOffSection(results: Results): string[] {
     "(the next stage's `started`, announced as soon as its service has claimed the work; or the scheduler's `run.finished`), read back from the control database's outbox. It includes the settle",
     "transaction, the outbox relay's publish (acks=all), Kafka, the consumer, recording the work and claiming it. *Delivery* is the part until the next service recorded the work (its `dataops_stage_work` row).",
     '',
+    ...(() => {
+      const between = all.filter((handOff) => !handOff.kind.startsWith('scheduler') && !handOff.kind.endsWith('scheduler')).length;
+      return between < all.length
+        ? [
+            `Of these, ${between} go from one stage service to the next (ingest → transform, transform → export): each such pair needs a run with two Spark jobs. The others are the scheduler's`,
+            'hand-offs to and from a stage, most of them from runs of the tiny pipeline\'s ingest alone (`trigger --stages ingest`), added until there are at least 50; they travel the same way',
+            '(outbox, relay, Kafka, consumer), only `… → scheduler` ends in the ledger instead of a work claim.',
+            '',
+          ]
+        : [];
+    })(),
     '| hand-off | n | p50 ms | p99 ms | max ms | delivery p50 / p99 ms |',
     '|---|---|---|---|---|---|',
     row('**all**', all),
@@ -196,9 +207,13 @@ function scalingSection(results: Results): string[] {
     const limit = median(point.limit);
     return `| ${point.scale} | ${point.rows.toLocaleString('en-US')} | ${s(ingest)} | ${Math.round(point.rows / ingest).toLocaleString('en-US')} | ${(point.rows / first.rows).toFixed(2)}× | ${(ingest / median(first.ingest)).toFixed(2)}× | ${s(limit)} | ${s(point.loadSeconds)} |`;
   });
+  const asked = results.scaling.map((point) => point.scale).join(',') === '1,2,4';
   return [
     '## Scaling: ingest (arrow engine, every table in full) against the data size',
     '',
+    ...(asked
+      ? []
+      : [`Issue 11 asks for scales 1, 2 and 4; this run measured scales ${results.scaling.map((point) => point.scale).join(', ')}, what its time allowed (\`--scaling 1,2,4\` measures the others).`, '']),
     '| scale | rows | ingest median s | rows/s | rows vs first | time vs first | source limit s | generating + loading s (not DataOps) |',
     '|---|---|---|---|---|---|---|---|',
     ...rows,
@@ -305,6 +320,12 @@ function targets(results: Results): Target[] {
     });
   }
   const incremental = med(results, 'incremental');
+  const incrementalProfile = () => {
+    const profiles = results.ingestProfiles.find((entry) => entry.key === 'incremental')?.profiles ?? [];
+    if (profiles.length === 0) return '';
+    const m = (pick: (profile: IngestProfile) => number) => median(profiles.map(pick));
+    return ` Its profile: planning ${s(m((p) => p.planning))} s, reading and writing ${s(m((p) => p.readWrite))} s, reconciliation and commits ${s(m((p) => p.engineEnd + p.commits))} s, the command outside the stage ${s(incremental! - m((p) => p.stage))} s.`;
+  };
   if (incremental !== undefined && arrow !== undefined) {
     const share = incremental / arrow;
     list.push({
@@ -314,7 +335,9 @@ function targets(results: Results): Target[] {
       why:
         share <= 0.15
           ? undefined
-          : `The incremental ingest takes ${s(incremental)} s; the same engine's fixed cost (one 12-row table) is ${arrowTiny === undefined ? 'not measured' : `${s(arrowTiny)} s`}: at this scale the full ingest is itself mostly fixed cost, so the share cannot fall to 15% until the data is larger.`,
+          : `The incremental ingest takes ${s(incremental)} s against ${s(arrow)} s in full; the same engine on one 12-row table (its fixed cost) takes ${arrowTiny === undefined ? 'an unmeasured time' : `${s(arrowTiny)} s`}` +
+            (arrowTiny !== undefined && arrowTiny > 0.5 * arrow ? ': at this scale the full ingest is itself mostly fixed cost, so no incremental run can fall to 15% of it until the data is larger.' : '.') +
+            incrementalProfile(),
     });
   }
   if (results.handOffs.length > 0) {
