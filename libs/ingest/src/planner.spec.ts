@@ -1,6 +1,7 @@
 import { source as sourceSchema } from '@dataops/config';
 import { ingestJobSpec } from './ingest-job';
 import type { MysqlCatalogRepository, SourceTable } from './mysql-catalog';
+import type { LakeManifest } from '@dataops/lake';
 import { planTable } from './planner';
 
 const staff: SourceTable = {
@@ -44,5 +45,21 @@ describe('planTable: partitionBy and format of a raw table', () => {
 
   it('refuses a partition column whose values make poor folder names (decimal, float, time)', async () => {
     await expect(plan({ partitionBy: ['amount'] })).rejects.toThrow(/partitionBy column "amount" is decimal\(10,2\); partition by an integer, CHAR\/VARCHAR\/ENUM or DATE column/);
+  });
+});
+
+describe('planTable: schema drift', () => {
+  const products: SourceTable = { ...staff, name: 'products', columns: [{ name: 'id', columnType: 'int(11)', nullable: false }, { name: 'attributes', columnType: 'json', nullable: true }] };
+  const previousWith = (attributesType: string) =>
+    ({ schema: [{ name: 'id', mysqlType: 'int(11)', sparkType: 'INT', nullable: false }, { name: 'attributes', mysqlType: attributesType, sparkType: 'STRING', nullable: true }] }) as unknown as LakeManifest;
+  const planWith = (previous: LakeManifest) =>
+    planTable(products, previous, undefined, { source: sourceSchema.parse({ connection: 'src' }), catalog, fullRefresh: false, now: new Date('2026-11-29T00:00:00Z') });
+
+  it("takes MariaDB's JSON, recorded as longtext by earlier versions, for the same column", async () => {
+    await expect(planWith(previousWith('longtext'))).resolves.toMatchObject({ table: 'products' });
+  });
+
+  it('stops the table when a column really changed type, naming it and the setting that accepts it', async () => {
+    await expect(planWith(previousWith('varchar(20)'))).rejects.toThrow('table products: column attributes changed type from varchar(20) to json; set schemaDrift: evolve');
   });
 });

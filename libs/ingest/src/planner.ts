@@ -143,18 +143,26 @@ function columnType(table: SourceTable, column: string): string {
   return table.columns.find((candidate) => candidate.name === column)?.columnType ?? '';
 }
 
+/**
+ * MariaDB's JSON is a LONGTEXT with a json_valid check: manifests written before the catalog
+ * recognised it say `longtext`. That is the same column, not drift.
+ */
+function sameSourceType(before: string, now: string): boolean {
+  const normal = (type: string) => (type.toLowerCase() === 'json' ? 'longtext' : type.toLowerCase());
+  return normal(before) === normal(now);
+}
+
 /** A dropped column or a changed type stops the table, unless the table's policy lets it evolve. */
 function checkDrift(table: string, columns: ColumnReadPlan[], previous: LakeManifest | undefined, policy: 'fail' | 'evolve'): void {
   if (!previous || policy === 'evolve') return;
   for (const old of previous.schema) {
     const now = columns.find((column) => column.name === old.name);
     if (!now) throw new TerminalError(`table ${table}: column ${old.name} (${old.mysqlType}) was dropped at the source; set schemaDrift: evolve for this table to accept it`, { subject: table });
-    if (now.mysqlType.toLowerCase() !== old.mysqlType.toLowerCase()) {
+    if (!sameSourceType(old.mysqlType, now.mysqlType)) {
       throw new TerminalError(`table ${table}: column ${old.name} changed type from ${old.mysqlType} to ${now.mysqlType}; set schemaDrift: evolve for this table to accept it`, { subject: table });
     }
   }
 }
-
 
 function ageMs(iso: string, now: Date): number {
   return now.getTime() - Date.parse(iso);
