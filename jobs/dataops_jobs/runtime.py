@@ -149,3 +149,37 @@ def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]
     finally:
         spark.stop()
     sys.exit(code)
+
+
+def python_main(name: str, body: Callable[[Dict[str, Any], Dict[str, Any], str], Any], traceback_env: Optional[str] = None) -> None:
+    """The entry point of a job that needs no Spark (arrow ingest, Sqoop import and export).
+
+    ``body(spec, secrets, job_dir)``; job_dir is the job's private folder (0700). The same files and
+    exit codes as ``main``; a JobError's (masked) message is printed without its traceback, whose
+    causes may hold a connection URL, unless ``traceback_env`` is set to 1.
+    """
+    _die_with_parent()
+    parser = argparse.ArgumentParser(prog=name)
+    parser.add_argument("--spec", required=True)
+    parser.add_argument("--secrets", required=True)
+    parser.add_argument("--result", required=True)
+    args = parser.parse_args()
+    code = 1
+    try:
+        with open(args.spec, encoding="utf-8") as handle:
+            spec = json.load(handle)
+        secrets = _read_secrets(args.secrets)
+        _write_json(args.result, {"result": body(spec, secrets, os.path.dirname(os.path.abspath(args.spec)))})
+        code = 0
+    except BaseException as error:  # noqa: BLE001 - every failure must reach the result file
+        job_error = classify(error)
+        if (traceback_env and os.environ.get(traceback_env) == "1") or not hasattr(error, "error_class"):
+            traceback.print_exc(file=sys.stderr)
+        else:
+            print(f"{name} failed: {job_error}", file=sys.stderr)
+        _write_json(
+            args.result,
+            {"error": {"errorClass": job_error.error_class, "message": str(job_error), "subject": job_error.subject}},
+        )
+    sys.stdout.flush()
+    sys.exit(code)
