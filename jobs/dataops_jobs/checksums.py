@@ -88,7 +88,6 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
     lake (Spark) type of each column.
     """
     import duckdb
-    import pyarrow.dataset as ds
 
     quote = lambda name: '"' + name.replace('"', '""') + '"'  # noqa: E731
     aggregates, names = ["count(*) AS __rows"], []
@@ -103,8 +102,7 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
         aggregates.append(f"coalesce(sum(('0x' || left({digest}, 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS h{index}")
     if not files:
         return {"rows": 0, "columns": {name: {"nonNull": 0, "hash": None if kind == "float" else "0"} for _, name, kind in names}}
-    # pyarrow reads Parquet and ORC alike, and gives partition folders (department=3/) back as columns
-    lake = ds.dataset([f"{folder}/{f}" for f in files], format=fmt, partitioning="hive", partition_base_dir=folder)  # noqa: F841 - DuckDB reads it by name
+    lake = files_dataset(folder, files, fmt, columns)  # noqa: F841 - DuckDB reads it by name
     connection = duckdb.connect()
     try:
         cursor = connection.execute(f"SELECT {', '.join(aggregates)} FROM lake")
@@ -115,6 +113,43 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
         "rows": int(row["__rows"]),
         "columns": {name: {"nonNull": int(row[f"n{i}"]), "hash": None if kind == "float" else str(row[f"h{i}"])} for i, name, kind in names},
     }
+
+
+def files_dataset(folder: str, files: Sequence[str], fmt: str, columns: List[Dict[str, str]]):
+    """The files (paths relative to ``folder``) as one pyarrow dataset. Parquet and ORC alike; Hive
+    partition folders (department=3/, order_date=2026-11-29/) come back as columns of their Spark
+    type, not of what pyarrow would guess from the folder name (a date is no string)."""
+    import pyarrow as pa
+    import pyarrow.dataset as ds
+
+    keys = []
+    for path in files:
+        for segment in path.split("/")[:-1]:
+            key = segment.split("=", 1)[0]
+            if "=" in segment and key not in keys:
+                keys.append(key)
+    spark_types = {c["name"]: c["type"] for c in columns}
+    fields = [pa.field(key, _arrow_type(spark_types.get(key, "string"))) for key in keys]
+    partitioning = ds.partitioning(pa.schema(fields), flavor="hive") if fields else None
+    return ds.dataset([f"{folder}/{f}" for f in files], format=fmt, partitioning=partitioning, partition_base_dir=folder)
+
+
+def _arrow_type(spark_type: str):
+    """The Arrow type of a partition column, from its Spark type (the folder names are its text)."""
+    import pyarrow as pa
+
+    t = spark_type.strip().lower()
+    simple = {
+        "tinyint": pa.int8(), "smallint": pa.int16(), "int": pa.int32(), "integer": pa.int32(), "bigint": pa.int64(),
+        "boolean": pa.bool_(), "date": pa.date32(), "float": pa.float32(), "double": pa.float64(),
+        "timestamp": pa.timestamp("us", tz="UTC"), "timestamp_ntz": pa.timestamp("us"),
+    }
+    if t in simple:
+        return simple[t]
+    if t.startswith("decimal("):
+        precision, scale = (int(x) for x in t[len("decimal("):-1].split(","))
+        return pa.decimal128(precision, scale)
+    return pa.string()
 
 
 def _duckdb_text(value: str, kind: str) -> str:

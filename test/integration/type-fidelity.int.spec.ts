@@ -14,9 +14,6 @@ import { adminConnection, createTestDatabase, pgPassword, pgPort, repoRoot, temp
  * a pass-through model -> PostgreSQL (upsert, then replace), MySQL (upsert) and SFTP CSV, and each
  * value is compared with the source's. So is a table whose table and column names are hostile.
  */
-const id = randomBytes(3).toString('hex');
-const pgTypes = `public.fid_${id}_types`;
-const pgHostile = `public.fid_${id}_we"ird`;
 const request = (runId: string) => ({ runId, pipeline: 'p', logicalDate: '2026-11-24' });
 
 const HOSTILE_SQL = `
@@ -44,7 +41,11 @@ function comparable(row: Row): Row {
   return { ...row, dbl: number(row.dbl), tm: micros(row.tm), blb: row.blb?.toLowerCase() ?? null, bin: row.bin?.toLowerCase() ?? null, geo: row.geo?.toLowerCase() ?? null };
 }
 
-describe('every MySQL type at its edges, end to end: MySQL -> lake -> model -> PostgreSQL, MySQL and SFTP CSV', () => {
+// both export engines: each must deliver the same values (docs/engines.md)
+describe.each(['arrow', 'spark'] as const)('every MySQL type at its edges, end to end, export engine %s: MySQL -> lake -> model -> PostgreSQL, MySQL and SFTP CSV', (engine) => {
+  const id = randomBytes(3).toString('hex');
+  const pgTypes = `public.fid_${id}_types`;
+  const pgHostile = `public.fid_${id}_we"ird`;
   let source: { name: string; drop: () => Promise<void> };
   let bi: { name: string; drop: () => Promise<void> };
   let pg: Client;
@@ -100,7 +101,8 @@ describe('every MySQL type at its edges, end to end: MySQL -> lake -> model -> P
           sourceDatabase: source.name,
           biMysqlDatabase: bi.name,
           models: { all_types_copy: 'SELECT * FROM all_types', hostile_copy: 'SELECT * FROM `weird``name`' },
-          pipelineYaml: `source:
+          pipelineYaml: `exportEngine: ${engine}
+source:
   connection: src
   defaults: { mode: full }
 transform:

@@ -36,6 +36,9 @@ export function crossReferenceFindings(config: DataopsConfig): Finding[] {
     if (pipeline.source.engine === 'sqoop' && source?.type === 'mysql' && source.tls) {
       report([...at, 'source', 'engine'], `engine sqoop does not pass TLS settings to Sqoop yet, and connection ${pipeline.source.connection} has tls: use engine spark (docs/sqoop.md)`);
     }
+    if (pipeline.exportEngine === 'arrow' && !isLocalPath(config.storage.warehouse)) {
+      report([...at, 'exportEngine'], `exportEngine arrow reads a local warehouse only, not ${config.storage.warehouse}: use exportEngine spark for hdfs:// or s3a://`);
+    }
     checkSchedule(at, pipeline, report);
     checkIngestModes(at, pipeline, report);
     checkModels(at, pipeline, report);

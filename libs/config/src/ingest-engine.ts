@@ -16,6 +16,18 @@ export function ingestEngineOf(config: Pick<DataopsConfig, 'spark' | 'storage'> 
   return isLocalMaster(config.spark.master) && isLocalPath(config.storage.lake) ? 'arrow' : 'spark';
 }
 
+export type ExportEngine = 'spark' | 'arrow';
+
+/**
+ * The engine a pipeline exports with: the one it names, else the single-machine path (DuckDB
+ * writes the load files, no JVM) when Spark runs locally and the warehouse is on local disk, else
+ * Spark, whose executors read a warehouse on HDFS or an object store.
+ */
+export function exportEngineOf(config: Pick<DataopsConfig, 'spark' | 'storage'>, pipeline: Pick<PipelineConfig, 'exportEngine'>): ExportEngine {
+  if (pipeline.exportEngine) return pipeline.exportEngine;
+  return isLocalMaster(config.spark.master) && isLocalPath(config.storage.warehouse) ? 'arrow' : 'spark';
+}
+
 export function isLocalMaster(master: string): boolean {
   return master === 'local' || master.startsWith('local[');
 }

@@ -239,6 +239,12 @@ export const pipeline = z
     source,
     transform: transform.optional(),
     export: z.array(exportTarget).default([]),
+    /**
+     * spark: spark-submit (a Spark cluster, a warehouse on HDFS); arrow: one Python process, DuckDB
+     * writing the load files (one machine, local warehouse). Default: arrow when Spark runs locally
+     * and the warehouse is a local path, else spark (see exportEngineOf).
+     */
+    exportEngine: z.enum(['spark', 'arrow']).optional(),
   })
   .refine((definition) => !(definition.schedule && definition.schedules), {
     message: 'set schedule (one) or schedules (several, each with its stages), not both',

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Connection, LoadedConfig, SftpConnection } from '@dataops/config';
-import { jdbcTlsSpec, resolveDatabaseCredentials } from '@dataops/config';
+import { exportEngineOf, jdbcTlsSpec, resolveDatabaseCredentials, type ExportEngine } from '@dataops/config';
 import type { ExportCompleted, ModelResult, TargetResult } from '@dataops/contracts';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import type { SparkRunner } from '@dataops/spark';
@@ -32,6 +32,7 @@ export class ExportStage {
     if (!pipeline) throw new TerminalError(`unknown pipeline "${request.pipeline}"`, { subject: request.pipeline });
     const jdbc: PreparedJdbcExport[] = [];
     const sftp: SftpDelivery[] = [];
+    const engine = exportEngineOf(this.loaded.config, pipeline);
     const localRoot = await mkdtemp(join(tmpdir(), `dataops-export-${request.runId.replace(/[^\w.-]/g, '_')}-`));
     try {
       for (const target of pipeline.export) {
@@ -39,7 +40,7 @@ export class ExportStage {
         if (!model) throw new TerminalError(`export: model ${target.model} is not among this run's models`, { subject: target.model });
         const connection = this.loaded.config.connections[target.connection];
         if (target.type === 'jdbc') {
-          const repository = openTarget(connection, this.loaded);
+          const repository = openTarget(connection, this.loaded, engine);
           // closed here when its preparation fails: it is not in the list the finally below closes
           jdbc.push(await prepareJdbcExport(target, model, repository, request.runId, options.attemptId).catch(async (error) => {
             await repository.close().catch(() => undefined);
@@ -56,7 +57,10 @@ export class ExportStage {
       const pendingJdbc = jdbc.filter((item) => item.done === undefined);
       const pendingSftp = sftp.filter((item) => !item.done);
       if (jdbc.length + sftp.length > pendingJdbc.length + pendingSftp.length) options.logger.info('some targets were already delivered by this run; left as they are');
-      const job = pendingJdbc.length + pendingSftp.length > 0 ? await this.runJob(request, pendingJdbc, pendingSftp, localRoot, options) : undefined;
+      if (pendingJdbc.length + pendingSftp.length > 0) {
+        options.logger.info(`export engine ${engine}: ${pendingJdbc.length} database target(s), ${pendingSftp.length} SFTP target(s)`, { engine });
+      }
+      const job = pendingJdbc.length + pendingSftp.length > 0 ? await this.runJob(engine, request, pendingJdbc, pendingSftp, localRoot, options) : undefined;
       const targets: TargetResult[] = [];
       for (const item of jdbc) {
         throwIfStopped(options.signal, `target ${item.table}`);
@@ -89,12 +93,13 @@ export class ExportStage {
   /** COPY targets: the job wrote CSV files, loaded here; JDBC targets: the job filled staging itself. */
   private async fillStaging(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions, runId: string): Promise<number> {
     if (item.target.loader === 'sqoop') return this.sqoopIntoStaging(item, staged, options, runId);
-    if (item.repository.load !== 'copy') return staged.rows;
+    if (item.repository.load === 'jdbc') return staged.rows;
     const started = Date.now();
-    const rows = await item.repository.copyIn!(item.staging, (item.model.columns ?? []).map((column) => column.name), staged.files ?? []);
-    options.logger.info(`target ${jdbcName(item)}: ${rows} rows copied into ${item.staging} in ${Date.now() - started} ms`, { table: item.table, rows });
+    const how = item.repository.load === 'copy' ? 'COPY' : 'LOAD DATA';
+    const rows = await item.repository.loadFiles!(item.staging, (item.model.columns ?? []).map(({ name, type }) => ({ name, type })), staged.files ?? []);
+    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${item.staging} by ${how} in ${Date.now() - started} ms`, { table: item.table, rows });
     if (rows !== staged.rows) {
-      throw new TerminalError(`export ${item.model.name} -> ${item.table}: COPY took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
+      throw new TerminalError(`export ${item.model.name} -> ${item.table}: ${how} took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
     }
     return rows;
   }
@@ -126,7 +131,7 @@ export class ExportStage {
     return result.rows;
   }
 
-  private async runJob(request: ExportRequest, jdbc: PreparedJdbcExport[], sftp: SftpDelivery[], localRoot: string, options: StageRunOptions) {
+  private async runJob(engine: ExportEngine, request: ExportRequest, jdbc: PreparedJdbcExport[], sftp: SftpDelivery[], localRoot: string, options: StageRunOptions) {
     const secrets: Record<string, { user: string; password: string }> = {};
     for (const item of jdbc) {
       const connection = this.loaded.config.connections[item.target.connection];
@@ -146,6 +151,7 @@ export class ExportStage {
         // quoted: Spark's JDBC writer puts dbtable into its INSERT as it is
         staging: item.repository.tableSql(item.staging),
         columns: (item.model.columns ?? []).map((column) => column.name),
+        modelColumns: modelColumns(item.model),
         model: source(item.model),
       })),
       files: sftp.map((item, index) => ({
@@ -153,12 +159,15 @@ export class ExportStage {
         format: item.target.format,
         gzip: item.target.gzip,
         localDir: join(localRoot, `files-${index}`),
+        modelColumns: modelColumns(item.model),
         model: source(item.model),
       })),
     };
     return this.spark.run(
       {
-        script: 'export.py',
+        // both engines take the same spec and give the same result (docs/engines.md)
+        script: engine === 'spark' ? 'export.py' : 'arrow_export.py',
+        runtime: engine === 'spark' ? 'spark-submit' : 'python',
         runId: request.runId,
         spec,
         secrets,
@@ -172,6 +181,9 @@ export class ExportStage {
     );
   }
 }
+
+/** The model's columns and Spark types: the arrow engine's checksums and load files follow them. */
+const modelColumns = (model: ModelResult) => (model.columns ?? []).map(({ name, type }) => ({ name, type }));
 
 /** The TLS files of a JDBC target for the job (paths only), or null without TLS. */
 const jdbcTlsOf = (connection: Connection | undefined, name: string) => (connection && connection.type !== 'sftp' ? (jdbcTlsSpec(connection, undefined, name) ?? null) : null);

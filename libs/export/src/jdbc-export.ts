@@ -1,5 +1,5 @@
 import type { Connection, JdbcExportTarget, LoadedConfig } from '@dataops/config';
-import { isLocalMaster, resolveDatabaseCredentials } from '@dataops/config';
+import { isLocalMaster, resolveDatabaseCredentials, type ExportEngine } from '@dataops/config';
 import type { ModelResult, Reconciliation, TargetResult } from '@dataops/contracts';
 import { canonicalText, checksumKind, compareChecksums, countedOnly, describeMismatches, type TableChecksums } from '@dataops/reconcile';
 import { TerminalError } from '@dataops/errors';
@@ -19,14 +19,17 @@ export interface PreparedJdbcExport {
   done?: number;
 }
 
-export function openTarget(connection: Connection, loaded: LoadedConfig): JdbcTargetRepository {
+export function openTarget(connection: Connection, loaded: LoadedConfig, engine: ExportEngine = 'spark'): JdbcTargetRepository {
   if (connection.type === 'sftp') throw new TerminalError('a jdbc export needs a mysql or postgres connection');
   const login = resolveDatabaseCredentials(connection.credentials, loaded.dir);
   // the connection's name, for messages (a TLS refusal names it)
   const name = Object.entries(loaded.config.connections).find(([, candidate]) => candidate === connection)?.[0];
-  // COPY reads the CSV files the job wrote on this machine; on a Spark cluster the executors write them elsewhere
-  const load = isLocalMaster(loaded.config.spark.master) ? 'copy' : 'jdbc';
-  return connection.type === 'postgres' ? new PostgresTarget(connection, login, name, load) : new MysqlTarget(connection, login, name);
+  // COPY and LOAD DATA read the files the job wrote on this machine; on a Spark cluster the
+  // executors write them elsewhere, so Spark's JDBC writer fills the staging table there
+  const local = engine === 'arrow' || isLocalMaster(loaded.config.spark.master);
+  if (connection.type === 'postgres') return new PostgresTarget(connection, login, name, local ? 'copy' : 'jdbc');
+  // the spark engine writes no LOAD DATA files: its JDBC writer sends multi-row INSERTs
+  return new MysqlTarget(connection, login, name, engine === 'arrow' ? 'infile' : 'jdbc');
 }
 
 /**

@@ -8,6 +8,12 @@ export interface TargetColumn {
   dataType: string;
 }
 
+/** A column of a load file: its name and the model's (Spark) type, which says how it travels. */
+export interface LoadColumn {
+  name: string;
+  type: string;
+}
+
 export type ExportMode = 'replace' | 'append' | 'upsert';
 
 export interface SwitchRequest {
@@ -28,12 +34,13 @@ export interface JdbcTargetRepository {
   readonly jdbcUrl: string;
   readonly driver: string;
   /**
-   * How the staging table is filled: `copy` (PostgreSQL: the job writes CSV files, `copyIn` streams
-   * them through COPY … FROM STDIN) or `jdbc` (MySQL: Spark's JDBC writer in multi-row batches).
+   * How the staging table is filled: `copy` (PostgreSQL: the job writes CSV files, `loadFiles`
+   * streams them through COPY … FROM STDIN), `infile` (MySQL: the job writes CSV files, `loadFiles`
+   * sends them by LOAD DATA LOCAL INFILE) or `jdbc` (Spark's JDBC writer, in multi-row batches).
    */
-  readonly load: 'copy' | 'jdbc';
-  /** loads CSV files (no header, RFC 4180, NULL unquoted empty) into the staging table; the rows it took */
-  copyIn?(staging: string, columns: string[], files: string[]): Promise<number>;
+  readonly load: 'copy' | 'infile' | 'jdbc';
+  /** loads the job's CSV files (no header) into the staging table; the rows it took */
+  loadFiles?(staging: string, columns: LoadColumn[], files: string[]): Promise<number>;
   /** rows loaded by this run into this table, if it already did */
   loadedRun(table: string, runId: string): Promise<number | undefined>;
   columns(table: string): Promise<TargetColumn[] | undefined>;

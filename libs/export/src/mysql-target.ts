@@ -1,8 +1,9 @@
+import { createReadStream } from 'node:fs';
 import mysql from 'mysql2/promise';
 import type { ModelResult } from '@dataops/contracts';
 import { databaseTlsError, jdbcTlsUrlProperties, mysqlClientOptions, type MysqlConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
-import { RUNS_TABLE, type JdbcTargetRepository, type SwitchRequest, type TargetColumn } from './jdbc-target';
+import { RUNS_TABLE, type JdbcTargetRepository, type LoadColumn, type SwitchRequest, type TargetColumn } from './jdbc-target';
 import { checksumQuery, checksumsFromRow, type ChecksumColumn, type TableChecksums } from '@dataops/reconcile';
 import { targetType } from './sql-types';
 
@@ -11,7 +12,6 @@ const quote = (name: string) => `\`${name.replaceAll('`', '``')}\``;
 export class MysqlTarget implements JdbcTargetRepository {
   readonly dialect = 'mysql' as const;
   readonly driver = 'com.mysql.cj.jdbc.Driver';
-  readonly load = 'jdbc' as const;
   readonly jdbcUrl: string;
   private readonly pool: mysql.Pool;
 
@@ -19,6 +19,8 @@ export class MysqlTarget implements JdbcTargetRepository {
     private readonly connection: MysqlConnection,
     login: { user: string; password: string },
     private readonly name?: string,
+    /** `infile` needs the job's CSV files on this machine (the arrow export engine writes them) */
+    readonly load: 'infile' | 'jdbc' = 'jdbc',
   ) {
     this.pool = mysql.createPool({ ...mysqlClientOptions(connection, login, undefined, name), connectionLimit: 2, timezone: 'Z', charset: 'utf8mb4' });
     // rewriteBatchedStatements: Spark's batches go as multi-row INSERTs; UTC so DATETIME(6) keeps the value written
@@ -79,6 +81,57 @@ export class MysqlTarget implements JdbcTargetRepository {
     // DATETIME(6) holds UTC wall times here (the writer's session is UTC): no conversion happens for them
     const rows = await this.query(checksumQuery('mysql', columns, quote(table)));
     return checksumsFromRow(columns, rows[0]);
+  }
+
+  /**
+   * LOAD DATA LOCAL INFILE of the job's CSV files (every value quoted, NULL the bare word, quotes
+   * doubled, no backslash escapes). Bytes arrive as hex and BIT values as their integer's text, so
+   * those go through a variable. With LOCAL the server turns bad values into warnings rather than
+   * errors: any warning fails the load (the staging table is discarded; the target is untouched).
+   */
+  async loadFiles(staging: string, columns: LoadColumn[], files: string[]): Promise<number> {
+    const types = new Map(((await this.columns(staging)) ?? []).map((column) => [column.name, column.dataType.toLowerCase()]));
+    const targets: string[] = [];
+    const conversions: string[] = [];
+    columns.forEach((column, index) => {
+      const conversion = column.type === 'binary' ? `UNHEX(@v${index})` : types.get(column.name)?.startsWith('bit') ? `CAST(@v${index} AS UNSIGNED)` : undefined;
+      targets.push(conversion ? `@v${index}` : quote(column.name));
+      if (conversion) conversions.push(`${quote(column.name)} = ${conversion}`);
+    });
+    const connection = await this.pool.getConnection().catch((error) => {
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, `MySQL ${this.connection.host}:${this.connection.port}/${this.connection.database}`);
+    });
+    let rows = 0;
+    try {
+      // the files hold UTC wall times, which a TIMESTAMP column reads in the session's zone
+      await connection.query("SET time_zone = '+00:00'");
+      for (const file of files) {
+        const sql =
+          `LOAD DATA LOCAL INFILE ? INTO TABLE ${quote(staging)} CHARACTER SET utf8mb4 ` +
+          `FIELDS TERMINATED BY ',' OPTIONALLY ENCLOSED BY '"' ESCAPED BY '' LINES TERMINATED BY '\n' ` +
+          `(${targets.join(', ')})${conversions.length > 0 ? ` SET ${conversions.join(', ')}` : ''}`;
+        const [result] = await connection.query({ sql, values: [file], infileStreamFactory: (path: string) => createReadStream(path) });
+        const header = result as mysql.ResultSetHeader;
+        if (header.warningStatus > 0) {
+          const [warnings] = await connection.query('SHOW WARNINGS LIMIT 3');
+          const text = (warnings as { Message: string }[]).map((warning) => warning.Message).join('; ');
+          throw new TerminalError(`LOAD DATA into ${staging}: MySQL changed or refused values (${header.warningStatus} warning(s): ${text}); target unchanged`, { subject: staging });
+        }
+        rows += header.affectedRows;
+      }
+      return rows;
+    } catch (error) {
+      if (error instanceof TerminalError) throw error;
+      if ((error as { code?: string }).code === 'ER_NOT_ALLOWED_COMMAND' || /local_infile|LOCAL INFILE|not allowed/i.test(String((error as Error).message))) {
+        throw new TerminalError(
+          `LOAD DATA LOCAL INFILE into ${staging} was refused by ${this.connection.host}:${this.connection.port}: enable it on the server (SET GLOBAL local_infile = 1) or set exportEngine: spark on the pipeline (multi-row INSERTs)`,
+          { subject: staging, cause: error },
+        );
+      }
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, `LOAD DATA into ${staging}`);
+    } finally {
+      connection.release();
+    }
   }
 
   async stagedRows(staging: string): Promise<number> {

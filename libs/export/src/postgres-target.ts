@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { ModelResult } from '@dataops/contracts';
 import { databaseTlsError, jdbcTlsUrlProperties, pgClientOptions, type PostgresConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
-import { RUNS_TABLE, type JdbcTargetRepository, type SwitchRequest, type TargetColumn } from './jdbc-target';
+import { RUNS_TABLE, type JdbcTargetRepository, type LoadColumn, type SwitchRequest, type TargetColumn } from './jdbc-target';
 import { checksumQuery, checksumsFromRow, type ChecksumColumn, type TableChecksums } from '@dataops/reconcile';
 import { targetType } from './sql-types';
 
@@ -86,11 +86,11 @@ export class PostgresTarget implements JdbcTargetRepository {
   }
 
   /** COPY … FROM STDIN, one file after another on one connection: PostgreSQL's own bulk path. */
-  async copyIn(staging: string, columns: string[], files: string[]): Promise<number> {
+  async loadFiles(staging: string, columns: LoadColumn[], files: string[]): Promise<number> {
     const client = await this.pool.connect().catch((error) => {
       throw databaseTlsError(error, this.connection, this.name) ?? classify(error, 'PostgreSQL');
     });
-    const sql = `COPY ${qualified(staging)} (${columns.map(quote).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER false)`;
+    const sql = `COPY ${qualified(staging)} (${columns.map((column) => quote(column.name)).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER false)`;
     let rows = 0;
     try {
       for (const file of files) {

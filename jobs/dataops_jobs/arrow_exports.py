@@ -1,0 +1,246 @@
+"""The arrow export engine: the export job without Spark, for one machine (docs/engines.md).
+
+It takes the export job's spec (libs/export: the JDBC targets' staging loads, the SFTP targets'
+files) and returns the same result as jobs/export.py, but reads the model's files with pyarrow and
+lets DuckDB turn them into text, in all cores, with no JVM to start:
+
+    PostgreSQL target (load "copy")    CSV files COPY … (FORMAT csv) reads back as the same values
+    MySQL target (load "infile")       CSV files LOAD DATA LOCAL INFILE reads back as the same values
+    Sqoop-loaded target (load "none")  only the model's checksums (Sqoop fills the staging table)
+    SFTP target                        the delivered CSV (gzip) or Parquet files, read back and summed
+
+The warehouse side of every reconciliation is DuckDB's sum over the model's files
+(checksums.duckdb_checksums), the same canonical text as Spark's; the database side is summed by
+the database itself after the load (libs/reconcile), as with the spark engine.
+"""
+
+import gzip
+import os
+import shutil
+from typing import Any, Callable, Dict, List
+
+from .arrow_layout import data_files
+from .checksums import checksum_kind, duckdb_checksums, files_dataset
+from .runtime import JobError, progress
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+class ModelFiles:
+    """One model version's files (Parquet or ORC, Hive partition folders included), as DuckDB sees them."""
+
+    def __init__(self, source: Dict[str, Any], columns: List[Dict[str, str]]):
+        self.folder = source["path"]
+        self.format = source["format"]
+        self.columns = columns
+        self.files = [f["path"] for f in data_files(self.folder, "." + self.format)]
+        self.dataset = files_dataset(self.folder, self.files, self.format, columns) if self.files else None
+
+    def kind(self, name: str) -> str:
+        return checksum_kind(next(c["type"] for c in self.columns if c["name"] == name))
+
+    def checksums(self) -> Dict[str, Any]:
+        return duckdb_checksums(self.folder, self.files, self.format, self.columns)
+
+    def copy_to_csv(self, select: Callable[[str, str], str], names: List[str], path: str, options: str) -> None:
+        """``COPY (SELECT <each column as text> FROM model) TO path``; an empty model gives an empty file."""
+        import duckdb
+
+        if self.dataset is None:
+            open(path, "w").close()
+            return
+        connection = duckdb.connect()
+        try:
+            connection.register("model", self.dataset)
+            expressions = ", ".join(f"{select(_quote(name), self.kind(name))} AS {_quote(name)}" for name in names)
+            connection.execute(f"COPY (SELECT {expressions} FROM model) TO {_literal(path)} ({options})")
+        finally:
+            connection.close()
+
+
+# --- the text of each value, per reader --------------------------------------------------------------
+
+def _utc_text(value: str) -> str:
+    """An instant (a Spark timestamp, stored in UTC) as its UTC wall time with microseconds."""
+    return f"strftime(make_timestamp(epoch_us({value})), '%Y-%m-%d %H:%M:%S.%f')"
+
+
+def _postgres_text(value: str, kind: str) -> str:
+    """What PostgreSQL's COPY reads back as the same value: decimals in plain notation, timestamps
+    with all six fraction digits (an instant with its UTC offset), bytes as bytea's hex form."""
+    if kind == "binary":
+        return f"'\\x' || lower(hex({value}))"
+    if kind == "timestamp":
+        return f"{_utc_text(value)} || '+00'"
+    return f"CAST({value} AS VARCHAR)"
+
+
+def _mysql_text(value: str, kind: str) -> str:
+    """What LOAD DATA reads back as the same value. Bytes travel as hex (the load UNHEXes them),
+    booleans as 1/0 (TINYINT(1)), instants as their UTC wall time (the DATETIME(6) they go to)."""
+    if kind == "binary":
+        return f"hex({value})"
+    if kind == "boolean":
+        return f"CASE WHEN {value} THEN '1' ELSE '0' END"
+    if kind == "timestamp":
+        return _utc_text(value)
+    return f"CAST({value} AS VARCHAR)"
+
+
+def _timestamp_kinds(model: ModelFiles) -> Dict[str, str]:
+    """timestamp (an instant) or timestamp_ntz (a wall time), by the column's Spark type."""
+    return {c["name"]: c["type"].lower() for c in model.columns if checksum_kind(c["type"]) == "timestamp"}
+
+
+# --- staging loads -----------------------------------------------------------------------------------
+
+def _load_files(target: Dict[str, Any], model: ModelFiles) -> Dict[str, Any]:
+    os.makedirs(target["localDir"], exist_ok=True)
+    path = os.path.join(target["localDir"], "part-00000.csv")
+    names = target["columns"]
+    if target["load"] == "copy":
+        ntz = {name for name, spark_type in _timestamp_kinds(model).items() if spark_type == "timestamp_ntz"}
+
+        def text(value: str, kind: str) -> str:
+            # a wall time (DATETIME) has no offset; an instant goes with +00
+            if kind == "timestamp" and value.strip('"').replace('""', '"') in ntz:
+                return f"strftime({value}, '%Y-%m-%d %H:%M:%S.%f')"
+            return _postgres_text(value, kind)
+
+        # RFC 4180 as COPY … (FORMAT csv) reads it: NULL is an unquoted empty field, '' a quoted one
+        model.copy_to_csv(text, names, path, "FORMAT csv, HEADER false")
+    else:
+        # LOAD DATA … FIELDS ENCLOSED BY '"' ESCAPED BY '': every value quoted, NULL the bare word
+        model.copy_to_csv(_mysql_text, names, path, "FORMAT csv, HEADER false, NULLSTR 'NULL', FORCE_QUOTE *")
+    return {"files": [path]}
+
+
+def load_staging(target: Dict[str, Any]) -> Dict[str, Any]:
+    model = ModelFiles(target["model"], [c for c in target["modelColumns"] if c["name"] in target["columns"]])
+    checksums = model.checksums()
+    result: Dict[str, Any] = {"name": target["name"], "rows": checksums["rows"], "checksums": checksums}
+    if target["load"] in ("copy", "infile"):
+        result.update(_load_files(target, model))
+        progress(target=target["name"], phase="written", rows=checksums["rows"])
+    elif target["load"] != "none":
+        raise JobError(f"target {target['name']}: the arrow export engine loads by COPY or LOAD DATA only, not {target['load']}; use the spark engine", subject=target["name"])
+    return result
+
+
+# --- SFTP files ----------------------------------------------------------------------------------------
+
+def _file_text(value: str, kind: str, ntz: bool) -> str:
+    """The documented CSV dialect of SFTP files (docs/export.md), as the spark engine writes it:
+    bytes as base64, instants as ISO 8601 in UTC (…T10:00:00.000000Z), wall times without a zone."""
+    if kind == "binary":
+        return f"base64({value})"
+    if kind == "timestamp":
+        return f"strftime({value}, '%Y-%m-%d %H:%M:%S.%f')" if ntz else f"strftime(make_timestamp(epoch_us({value})), '%Y-%m-%dT%H:%M:%S.%fZ')"
+    return f"CAST({value} AS VARCHAR)"
+
+
+def _csv_back_checksums(path: str, model: ModelFiles) -> Dict[str, Any]:
+    """The CSV file read back as a reader of the documented dialect would, in the model's types, summed."""
+    import duckdb
+
+    from .checksums import _duckdb_text  # noqa: PLC2701 - the same canonical text as duckdb_checksums
+
+    connection = duckdb.connect()
+    try:
+        types = {c["name"]: ("VARCHAR" if checksum_kind(c["type"]) in ("binary", "timestamp", "text", "float") else None) for c in model.columns}
+        columns = "{" + ", ".join(f"{_literal(c['name'])}: {_literal(types[c['name']] or _duckdb_type(c['type']))}" for c in model.columns) + "}"
+        connection.execute(
+            f"CREATE VIEW back AS SELECT * FROM read_csv({_literal(path)}, header=true, columns={columns}, quote='\"', escape='\"', "
+            f"allow_quoted_nulls=false, compression='auto')"
+        )
+        aggregates = ["count(*) AS __rows"]
+        for index, c in enumerate(model.columns):
+            kind = checksum_kind(c["type"])
+            value = _quote(c["name"])
+            aggregates.append(f"count({value}) AS n{index}")
+            if kind == "float":
+                continue
+            if kind == "binary":
+                digest = f"md5(from_base64({value}))"
+            elif kind == "timestamp":
+                # the file's text: '…T10:00:00.000000Z' or '… 10:00:00.000000', canonical with a space and no zone
+                digest = f"md5(replace(rtrim({value}, 'Z'), 'T', ' '))"
+            else:
+                digest = f"md5({_duckdb_text(value, kind)})"
+            aggregates.append(f"coalesce(sum(('0x' || left({digest}, 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS h{index}")
+        cursor = connection.execute(f"SELECT {', '.join(aggregates)} FROM back")
+        row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+    finally:
+        connection.close()
+    return {
+        "rows": int(row["__rows"]),
+        "columns": {
+            c["name"]: {"nonNull": int(row[f"n{i}"]), "hash": None if checksum_kind(c["type"]) == "float" else str(row[f"h{i}"])}
+            for i, c in enumerate(model.columns)
+        },
+    }
+
+
+def _duckdb_type(spark_type: str) -> str:
+    t = spark_type.strip().lower()
+    simple = {"tinyint": "TINYINT", "smallint": "SMALLINT", "int": "INTEGER", "integer": "INTEGER", "bigint": "BIGINT", "date": "DATE", "boolean": "BOOLEAN"}
+    if t in simple:
+        return simple[t]
+    if t.startswith("decimal"):
+        return t.upper()
+    return "VARCHAR"
+
+
+def write_files(target: Dict[str, Any]) -> Dict[str, Any]:
+    model = ModelFiles(target["model"], target["modelColumns"])
+    out = target["localDir"]
+    if os.path.exists(out):
+        shutil.rmtree(out)
+    os.makedirs(out)
+    checksums = model.checksums()
+    names = [c["name"] for c in model.columns]
+    if target["format"] == "csv":
+        ntz = {name for name, spark_type in _timestamp_kinds(model).items() if spark_type == "timestamp_ntz"}
+        plain = os.path.join(out, "part-00000.csv")
+        model.copy_to_csv(
+            lambda value, kind: _file_text(value, kind, value.strip('"').replace('""', '"') in ntz),
+            names, plain, "FORMAT csv, HEADER true, NEW_LINE '\\r\\n'",
+        )
+        if os.path.getsize(plain) == 0:  # an empty model still gets its header line
+            with open(plain, "w", encoding="utf-8", newline="") as handle:
+                handle.write(",".join(_csv_name(n) for n in names) + "\r\n")
+        path = plain
+        if target.get("gzip"):
+            path = plain + ".gz"
+            with open(plain, "rb") as source, gzip.open(path, "wb", compresslevel=6) as sink:
+                shutil.copyfileobj(source, sink, 1024 * 1024)
+            os.remove(plain)
+        back = _csv_back_checksums(path, model)
+    else:
+        import pyarrow.parquet as pq
+
+        path = os.path.join(out, "part-00000.snappy.parquet")
+        table = model.dataset.to_table(columns=names) if model.dataset is not None else None
+        if table is None:
+            raise JobError(f"target {target['name']}: model has no files at {model.folder}", subject=target["name"])
+        pq.write_table(table, path, compression="snappy")
+        back = duckdb_checksums(out, [os.path.basename(path)], "parquet", model.columns)
+    rows = back["rows"]
+    progress(target=target["name"], phase="written", files=1)
+    return {"name": target["name"], "files": [{"local": path, "name": os.path.basename(path), "rows": rows}], "checksums": checksums, "fileChecksums": back}
+
+
+def _csv_name(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"' if any(ch in name for ch in ',"\r\n') else name
+
+
+def export(spec: Dict[str, Any], _secrets: Dict[str, Any]) -> Dict[str, Any]:
+    staged = [load_staging(t) for t in spec["jdbc"]]
+    written = [write_files(t) for t in spec["files"]]
+    return {"staged": staged, "written": written}
