@@ -11,7 +11,8 @@ export function defaultJobsDir(): string {
   return process.env.DATAOPS_JOBS_DIR ?? join(__dirname, '..', '..', '..', 'jobs').replace(/\/dist\/jobs$/, '/jobs');
 }
 
-export function createStages(loaded: LoadedConfig, jobsDir = defaultJobsDir()): Stages {
-  const spark = new SparkRunner(resolveSparkSettings(loaded.config.spark, jobsDir));
+/** `service`: the stages of a long-lived service, which keeps a Spark driver by default (libs/spark settings). */
+export function createStages(loaded: LoadedConfig, jobsDir = defaultJobsDir(), options: { service?: boolean } = {}): Stages {
+  const spark = new SparkRunner(resolveSparkSettings(loaded.config.spark, jobsDir, process.env, options.service ?? false));
   return { ingest: new IngestStage(loaded, spark), transform: new TransformStage(loaded, spark), export: new ExportStage(loaded, spark), engine: spark };
 }

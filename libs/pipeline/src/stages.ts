@@ -19,5 +19,5 @@ export interface Stages {
   transform: TransformStagePort;
   export: ExportStagePort;
   /** the Spark side the stages share: a kept driver (spark.keepDriver) is started and ended here */
-  engine?: { warmUp(): Promise<void>; stop(): void };
+  engine?: { readonly keepsDriver: boolean; warmUp(): Promise<void>; stop(): void };
 }

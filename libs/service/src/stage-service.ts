@@ -1,6 +1,7 @@
 import { WorkQueue } from '@dataops/ledger';
 import { retryUntilStopped } from '@dataops/messaging';
 import { createStages, linkFor, startsStage, StageExecutor, StageWorkRunner, type StageObserver } from '@dataops/pipeline';
+import { exportEngineOf } from '@dataops/config';
 import type { StageName } from '@dataops/contracts';
 import type { ReadinessProbe } from '@dataops/observability';
 import { bootstrapService } from './bootstrap';
@@ -15,7 +16,7 @@ import { databaseProbes } from './probes';
 export async function runStageService(stage: StageName, defaultPort: number): Promise<void> {
   const context = createServiceContext(stage);
   context.probes.push(...probesFor(stage, context));
-  const stages = createStages(context.loaded);
+  const stages = createStages(context.loaded, undefined, { service: true });
   const executor = new StageExecutor(stages, `dataops-${stage}`, observer(context));
   const runner = new StageWorkRunner(new WorkQueue(context.control, Object.keys(context.loaded.config.pipelines)), executor, context.relay, context.logger, {
     stage,
@@ -56,11 +57,14 @@ export async function runStageService(stage: StageName, defaultPort: number): Pr
 }
 
 /**
- * With spark.keepDriver, transform and export start their Spark driver at boot, so the first run
- * does not wait for it (ingest runs Spark only on the spark engine: it starts on first use).
+ * With a kept driver (spark.keepDriver), transform starts its Spark driver at boot, so the first run
+ * does not wait for it; so does export when a pipeline exports on the spark engine. Ingest runs
+ * Spark only on the spark engine: its driver starts on first use.
  */
 function warmUpSpark(stage: StageName, context: ServiceContext, stages: ReturnType<typeof createStages>): void {
-  if (!context.loaded.config.spark.keepDriver || stage === 'ingest') return;
+  const { config } = context.loaded;
+  if (!stages.engine?.keepsDriver || stage === 'ingest') return;
+  if (stage === 'export' && !Object.values(config.pipelines).some((pipeline) => pipeline.export.length > 0 && exportEngineOf(config, pipeline) === 'spark')) return;
   const started = Date.now();
   stages.engine
     ?.warmUp()

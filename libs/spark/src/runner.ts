@@ -53,6 +53,11 @@ export class SparkRunner {
     if (settings.keepDriver) this.warm = new WarmDriver(async () => this.driverCommand(), jobsRoot);
   }
 
+  /** whether Spark jobs run on one kept driver (`spark.keepDriver`) rather than a spark-submit each */
+  get keepsDriver(): boolean {
+    return this.warm !== undefined;
+  }
+
   /** With `spark.keepDriver`: starts the driver now (a service at boot), so the first run does not wait for Spark. */
   async warmUp(): Promise<void> {
     await this.warm?.warmUp();

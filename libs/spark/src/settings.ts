@@ -1,4 +1,4 @@
-import type { SparkConfig } from '@dataops/config';
+import { isLocalMaster, type SparkConfig } from '@dataops/config';
 
 /** Everything needed to call spark-submit, resolved once from the config and the environment. */
 export interface SparkSettings {
@@ -28,10 +28,16 @@ const baseConf: Record<string, string> = {
   'spark.sql.parquet.outputTimestampType': 'TIMESTAMP_MICROS',
 };
 
+/**
+ * `longLived`: a service, which runs job after job (a kept driver pays off there); `dataops run`
+ * and tests are not. Without `spark.keepDriver`, a long-lived process on a local master keeps one
+ * driver: on one machine it costs only memory; on a cluster it would hold executors while idle.
+ */
 export function resolveSparkSettings(
   config: SparkConfig,
   jobsDir: string,
   env: NodeJS.ProcessEnv = process.env,
+  longLived = false,
 ): SparkSettings {
   const conf: Record<string, string> = { ...baseConf };
   for (const [key, value] of Object.entries(config.conf)) conf[key] = String(value);
@@ -43,6 +49,6 @@ export function resolveSparkSettings(
     python: env.PYSPARK_PYTHON,
     jobsDir,
     prebuiltJobsZip: env.DATAOPS_JOBS_ZIP,
-    keepDriver: config.keepDriver ?? false,
+    keepDriver: config.keepDriver ?? (longLived && isLocalMaster(config.master)),
   };
 }
