@@ -12,6 +12,7 @@ import { MysqlCatalogRepository } from './mysql-catalog';
 import type { TablePlan } from './planner';
 import { planTables } from './plan-pipeline';
 import { sqoopJobPlan, type SqoopJobPlan } from './sqoop-script';
+import { SourceScans, type TableScan } from './source-scans';
 import { selectTables } from './table-selection';
 
 export interface IngestRequest extends StageRequest {
@@ -66,10 +67,6 @@ export class IngestStage {
   ): Promise<LakeManifest[]> {
     const lake = this.loaded.config.storage.lake;
     const located = plans.map((plan) => ({ plan, dataPath: runDataPath({ lake, source, table: plan.table }, request.logicalDate, request.runId, options.attemptId) }));
-    const zeroDates = new Map<string, Record<string, number>>();
-    for (const { plan } of located) {
-      zeroDates.set(plan.table, await catalog.zeroDates(plan.table, plan.columns.filter((c) => c.zeroDateCapable).map((c) => c.name), plan.where));
-    }
     const engine = ingestEngineOf(this.loaded.config, pipeline);
     options.logger.info(`ingest engine ${engine}: ${located.length} table(s), ${pipeline.source.maxConnections} connection(s) at most`, { engine });
     const result = await this.spark.run(
@@ -96,12 +93,37 @@ export class IngestStage {
       },
       ingestJobResult,
     );
+    // every table's source scan in flight at once (bounded by the source's connections), the commits one by one in table order
+    const scans = new SourceScans(catalog, pipeline.source.maxConnections);
+    const scanned = new Map(located.map(({ plan }) => [plan.table, settledLater(scans.scan(plan))]));
+    try {
+      return await this.commitEach(located, result, scanned, scans, source, manifests, request, options);
+    } finally {
+      await scans.close();
+    }
+  }
+
+  private async commitEach(
+    located: { plan: TablePlan; dataPath: string }[],
+    result: IngestJobResult,
+    scanned: Map<string, Promise<TableScan>>,
+    scans: SourceScans,
+    source: string,
+    manifests: ManifestRepository,
+    request: IngestRequest,
+    options: StageRunOptions,
+  ): Promise<LakeManifest[]> {
     const committed: LakeManifest[] = [];
     for (const { plan, dataPath } of located) {
       throwIfStopped(options.signal, `table ${plan.table}`);
       const written = result.tables.find((table) => table.table === plan.table);
       if (!written) throw new TerminalError(`table ${plan.table}: the Spark job returned no result for it`, { subject: plan.table });
-      const { sourceCount, reconciliation } = await this.reconcile(plan, written, catalog, options);
+      const scan = await scanned.get(plan.table)!;
+      options.logger.info(`table ${plan.table}: source checksums in ${scan.ms} ms (${scan.queries} slice quer${scan.queries === 1 ? 'y' : 'ies'})`, {
+        table: plan.table,
+        checksumMs: scan.ms,
+      });
+      const { sourceCount, reconciliation } = await this.reconcile(plan, written, scan, scans, options);
       const manifest: LakeManifest = {
         format: MANIFEST_FORMAT,
         runId: request.runId,
@@ -123,7 +145,7 @@ export class IngestStage {
         mergeKey: plan.mergeKey,
         watermark: plan.checkColumn && plan.upperWatermark !== null ? { column: plan.checkColumn, value: plan.upperWatermark } : null,
         previousWatermark: plan.previousWatermark,
-        zeroDates: zeroDates.get(plan.table) ?? {},
+        zeroDates: scan.zeroDates,
         fileFormat: plan.fileFormat ?? 'parquet',
         partitionBy: plan.partitionBy ?? [],
         committedAt: new Date().toISOString(),
@@ -142,12 +164,12 @@ export class IngestStage {
    * give one snapshot across the parallel slice connections (docs/ingest.md): when they differ,
    * the source is summed once more, and a source that changed meanwhile is reported, not failed.
    */
-  private async reconcile(plan: TablePlan, written: IngestJobResult['tables'][number], catalog: MysqlCatalogRepository, options: StageRunOptions) {
-    const source = await catalog.checksums(plan.table, plan.columns, plan.where);
+  private async reconcile(plan: TablePlan, written: IngestJobResult['tables'][number], scan: TableScan, scans: SourceScans, options: StageRunOptions) {
+    const source = scan.checksums;
     let mismatches = compareChecksums(source, written.checksums);
     let status: 'match' | 'source changed' = 'match';
     if (mismatches.length > 0) {
-      const again = await catalog.checksums(plan.table, plan.columns, plan.where);
+      const again = (await scans.scan(plan)).checksums;
       if (compareChecksums(source, again).length > 0) {
         status = 'source changed';
         options.logger.warn(`table ${plan.table}: the source changed during the read; lake and source not comparable this run`, {
@@ -180,6 +202,12 @@ export class IngestStage {
     if (connection?.type !== 'mysql') throw new TerminalError(`pipeline ${pipelineName}: source connection must be mysql`);
     return { pipeline, connection, sourceName: pipeline.source.name ?? pipeline.source.connection };
   }
+}
+
+/** The promise, marked handled: a table's scan may fail while an earlier table is being committed; it is awaited (and thrown) in its turn. */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /** The job of each engine; all three take the same spec and secrets and write the same lake files (docs/engines.md). */

@@ -25,25 +25,33 @@ export interface Login {
   password: string;
 }
 
+/** One scan of the source for the reconciliation: the checksums, and the zero dates the reader turned into NULL. */
+export interface SourceScan {
+  checksums: TableChecksums;
+  /** per column, only those with any */
+  zeroDates: Record<string, number>;
+}
+
 /** The one door to the MySQL source's metadata and the few control queries ingest needs. */
 export class MysqlCatalogRepository {
   private constructor(
     private readonly pool: mysql.Pool,
     readonly database: string,
+    private readonly options: mysql.ConnectionOptions,
   ) {}
 
   /** `name`: the connection's name in the config, for messages */
   static async connect(connection: MysqlConnection, login: Login, name?: string): Promise<MysqlCatalogRepository> {
-    const pool = mysql.createPool({
+    const options: mysql.ConnectionOptions = {
       ...mysqlClientOptions(connection, login, undefined, name),
-      connectionLimit: 2,
       timezone: 'Z',
       dateStrings: true,
       supportBigNumbers: true,
       bigNumberStrings: true,
       charset: 'utf8mb4',
-    });
-    const repository = new MysqlCatalogRepository(pool, connection.database);
+    };
+    const pool = mysql.createPool({ ...options, connectionLimit: 2 });
+    const repository = new MysqlCatalogRepository(pool, connection.database, options);
     await repository.query('SELECT 1', []).catch((error) => {
       void pool.end();
       throw databaseTlsError(error, connection, name) ?? classify(error, `${connection.host}:${connection.port}/${connection.database}`);
@@ -144,32 +152,31 @@ export class MysqlCatalogRepository {
 
   /**
    * The source side of the source-to-lake reconciliation: row count and per-column checksums of
-   * the rows the readers read (same bounds), over the same read expressions, in UTC as the readers
-   * run. On a connection of its own, closed after: its time zone never reaches the pool.
+   * the rows the readers read (same bounds, or one slice of them), over the same read expressions,
+   * in UTC as the readers run; and, in the same scan, each zero-date-capable column's zero dates.
+   * On a connection of its own, outside the pool (several run at once), closed after: its time
+   * zone never reaches the pool.
    */
-  async checksums(table: string, columns: ColumnReadPlan[], where: string): Promise<TableChecksums> {
+  async sourceScan(table: string, columns: ColumnReadPlan[], where: string): Promise<SourceScan> {
     const checksumColumns = columns.map(sourceChecksumColumn);
-    const sql = checksumQuery('mysql', checksumColumns, `${quoteIdentifier(table)} WHERE ${where}`);
-    const connection = await this.pool.getConnection().catch((error) => {
+    const counters = columns.filter((column) => column.zeroDateCapable).map((column) => zeroDateCounter(column.name));
+    const all = [...checksumColumns, ...counters];
+    const sql = checksumQuery('mysql', all, `${quoteIdentifier(table)} WHERE ${where}`);
+    const connection = await mysql.createConnection(this.options).catch((error) => {
       throw classify(error, this.database);
     });
     try {
       await connection.query("SET time_zone = '+00:00'");
       const [rows] = await connection.query(sql);
-      return checksumsFromRow(checksumColumns, (rows as Record<string, unknown>[])[0]);
+      const counted = checksumsFromRow(all, (rows as Record<string, unknown>[])[0]);
+      const pick = (list: ChecksumColumn[]) => list.map((column) => [column.name, counted.columns[column.name]] as const);
+      const zeroDates = pick(counters).filter(([, count]) => count.nonNull > 0).map(([name, count]) => [name.slice(ZERO_DATES.length), count.nonNull]);
+      return { checksums: { rows: counted.rows, columns: Object.fromEntries(pick(checksumColumns)) }, zeroDates: Object.fromEntries(zeroDates) };
     } catch (error) {
       throw classify(error, `${this.database}.${table}`);
     } finally {
       connection.destroy();
     }
-  }
-
-  /** Zero dates per column ('0000-00-00…'), which the reader turns into NULL. */
-  async zeroDates(table: string, columns: string[], where: string): Promise<Record<string, number>> {
-    if (columns.length === 0) return {};
-    const sums = columns.map((column, index) => `SUM(${notACalendarDate(`CAST(${quoteIdentifier(column)} AS CHAR)`)}) AS z${index}`);
-    const [row] = await this.query<Record<string, string | null>>(`SELECT ${sums.join(', ')} FROM ${quoteIdentifier(table)} WHERE ${where}`, []);
-    return Object.fromEntries(columns.map((column, index) => [column, Number(row[`z${index}`] ?? 0)]).filter(([, count]) => Number(count) > 0));
   }
 
   async close(): Promise<void> {
@@ -210,6 +217,17 @@ function sourceChecksumColumn(column: ColumnReadPlan): ChecksumColumn {
   // dates and times are read as DATE_FORMAT text, already canonical
   const canonical = kind === 'date' || kind === 'timestamp' ? value : canonicalText('mysql', kind, value);
   return { name: column.name, value, canonical };
+}
+
+/** Names the zero-date counters apart from the columns: MySQL identifiers cannot hold a NUL. */
+const ZERO_DATES = '\0zero dates:';
+
+/**
+ * A column's zero dates as a counted-only checksum column (the COUNT of a value there only for a
+ * zero date), so that the checksum scan counts them instead of a scan of their own.
+ */
+function zeroDateCounter(column: string): ChecksumColumn {
+  return { name: `${ZERO_DATES}${column}`, value: `CASE WHEN ${notACalendarDate(`CAST(${quoteIdentifier(column)} AS CHAR)`)} THEN 1 END`, canonical: null };
 }
 
 function uniqueKeysOf(rows: { index: string; column: string }[]): string[][] {

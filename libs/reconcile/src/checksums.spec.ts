@@ -1,4 +1,4 @@
-import { checksumKind, compareChecksums, countedOnly, describeMismatches, type TableChecksums } from './checksums';
+import { addChecksums, checksumKind, compareChecksums, countedOnly, describeMismatches, type TableChecksums } from './checksums';
 import { canonicalText, checksumQuery } from './sql';
 
 const lake: TableChecksums = {
@@ -28,6 +28,27 @@ describe('compareChecksums', () => {
 
   it('compares floating-point columns by their non-NULL count only, and says so', () => {
     expect(countedOnly(lake)).toEqual(['ratio']);
+  });
+});
+
+describe('addChecksums', () => {
+  it('sums two parts of a table: counts add, and hashes add beyond 2^64 without losing a digit', () => {
+    const part = (rows: number, hash: string): TableChecksums => ({ rows, columns: { id: { nonNull: rows, hash }, ratio: { nonNull: rows - 1, hash: null } } });
+    const sum = addChecksums(part(2, '18446744073709551615'), part(3, '18446744073709551617'));
+    expect(sum).toEqual({ rows: 5, columns: { id: { nonNull: 5, hash: '36893488147419103232' }, ratio: { nonNull: 3, hash: null } } });
+  });
+
+  it('compares the sum of the parts as the whole: a changed part shows in the sum', () => {
+    const first: TableChecksums = { rows: 1, columns: { id: { nonNull: 1, hash: '100' } } };
+    const whole: TableChecksums = { rows: 3, columns: { id: { nonNull: 3, hash: '123' } } };
+    expect(compareChecksums(whole, addChecksums(first, { rows: 2, columns: { id: { nonNull: 2, hash: '23' } } }))).toEqual([]);
+    expect(compareChecksums(whole, addChecksums(first, { rows: 2, columns: { id: { nonNull: 2, hash: '24' } } }))).toEqual([
+      { column: 'id', what: 'checksum', expected: '123', actual: '124' },
+    ]);
+  });
+
+  it('refuses parts of different columns', () => {
+    expect(() => addChecksums(lake, { rows: 1, columns: { id: { nonNull: 1, hash: '1' } } })).toThrow(/different columns/);
   });
 });
 
