@@ -1,24 +1,23 @@
 """Data-quality checks, run on the new model versions before they are published."""
 
-from typing import Any, Dict, List
+from typing import Any, Dict, List, Optional
 
 from pyspark.sql import SparkSession
 
 from .raw_reader import read_raw
 from .runtime import quote_identifier as _q
 
+# checks that are a count of a model's rows matching a condition (min_rows: of all its rows)
+_ROW_CHECKS = ("not_null", "accepted_values", "min_rows")
 
 
 def _offending_sql(check: Dict[str, Any]) -> str:
     kind, model = check["type"], _q(check.get("model", ""))
-    if kind == "not_null":
-        return f"SELECT * FROM {model} WHERE " + " OR ".join(f"{_q(c)} IS NULL" for c in check["columns"])
+    if kind in ("not_null", "accepted_values"):
+        return f"SELECT * FROM {model} WHERE {_offending_condition(check)}"
     if kind == "unique":
         cols = ", ".join(_q(c) for c in check["columns"])
         return f"SELECT {cols}, COUNT(*) AS n FROM {model} GROUP BY {cols} HAVING COUNT(*) > 1"
-    if kind == "accepted_values":
-        values = ", ".join("'" + str(v).replace("'", "''") + "'" if isinstance(v, str) else str(v) for v in check["values"])
-        return f"SELECT * FROM {model} WHERE {_q(check['column'])} IS NOT NULL AND {_q(check['column'])} NOT IN ({values})"
     if kind == "relationships":
         return (f"SELECT c.* FROM {model} c LEFT ANTI JOIN {_q(check['to'])} p ON c.{_q(check['column'])} = p.{_q(check['field'])} "
                 f"WHERE c.{_q(check['column'])} IS NOT NULL")
@@ -27,22 +26,58 @@ def _offending_sql(check: Dict[str, Any]) -> str:
     raise ValueError(f"unknown check type {kind}")
 
 
-def run_checks(spark: SparkSession, checks: List[Dict[str, Any]], raw_tables: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
-    results = []
-    for check in checks:
-        if check["type"] == "min_rows":
-            rows = spark.table(_q(check["model"])).count()
-            failed = rows < check["min"]
-            detail = f"{rows} rows (minimum {check['min']})"
+def _offending_condition(check: Dict[str, Any]) -> str:
+    """The row condition of a not_null or accepted_values check; TRUE counts every row (min_rows)."""
+    if check["type"] == "not_null":
+        return " OR ".join(f"{_q(c)} IS NULL" for c in check["columns"])
+    if check["type"] == "accepted_values":
+        values = ", ".join("'" + str(v).replace("'", "''") + "'" if isinstance(v, str) else str(v) for v in check["values"])
+        return f"{_q(check['column'])} IS NOT NULL AND {_q(check['column'])} NOT IN ({values})"
+    return "TRUE"
+
+
+def _row_counts(spark: SparkSession, checks: List[Dict[str, Any]]) -> Dict[int, int]:
+    """The counts of every row check, one pass per model instead of one query per check (issue 11).
+
+    A model whose combined query fails (a check names a column it lacks) gets no counts here: its
+    checks then run one by one, so each failure keeps its own reason.
+    """
+    by_model: Dict[str, List[int]] = {}
+    for index, check in enumerate(checks):
+        if check["type"] in _ROW_CHECKS:
+            by_model.setdefault(check["model"], []).append(index)
+    counts: Dict[int, int] = {}
+    for model, indexes in by_model.items():
+        if len(indexes) < 2:
+            continue
+        columns = ", ".join(f"COUNT_IF({_offending_condition(checks[i])}) AS `c{n}`" for n, i in enumerate(indexes))
+        try:
+            row = spark.sql(f"SELECT {columns} FROM {_q(model)}").collect()[0]
+        except Exception:  # noqa: BLE001 - each check then reports its own reason
+            continue
+        counts.update({i: row[n] for n, i in enumerate(indexes)})
+    return counts
+
+
+def _check_result(spark: SparkSession, check: Dict[str, Any], counted: Optional[int]) -> Dict[str, Any]:
+    if check["type"] == "min_rows":
+        rows = counted if counted is not None else spark.table(_q(check["model"])).count()
+        failed = rows < check["min"]
+        detail = f"{rows} rows (minimum {check['min']})"
+    else:
+        try:
+            offending = counted if counted is not None else spark.sql(_offending_sql(check)).count()
+        except Exception as error:  # noqa: BLE001 - a broken check is a failed check, with Spark's reason
+            offending, failed, detail = -1, True, "check query failed: " + " ".join(str(error).splitlines()[:2])[:500]
         else:
-            try:
-                offending = spark.sql(_offending_sql(check)).count()
-            except Exception as error:  # noqa: BLE001 - a broken check is a failed check, with Spark's reason
-                offending, failed, detail = -1, True, "check query failed: " + " ".join(str(error).splitlines()[:2])[:500]
-            else:
-                failed = offending > 0
-                detail = f"{offending} offending rows" if failed else "0 offending rows"
-        results.append({"name": check["name"], "status": "fail" if failed else "pass", "severity": check["severity"], "detail": detail})
+            failed = offending > 0
+            detail = f"{offending} offending rows" if failed else "0 offending rows"
+    return {"name": check["name"], "status": "fail" if failed else "pass", "severity": check["severity"], "detail": detail}
+
+
+def run_checks(spark: SparkSession, checks: List[Dict[str, Any]], raw_tables: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+    counts = _row_counts(spark, checks)
+    results = [_check_result(spark, check, counts.get(index)) for index, check in enumerate(checks)]
     for raw in raw_tables:
         # reconciliation: the files the views read hold exactly the rows ingest committed
         found = read_raw(spark, raw).count() if raw["files"] else 0

@@ -95,6 +95,27 @@ def define(spark: SparkSession, model: Dict[str, Any]) -> DataFrame:
     return frame
 
 
+def _is_merge(model: Dict[str, Any]) -> bool:
+    """Whether the written version holds more than the model's own rows (previous rows merged in)."""
+    return model["config"]["materialized"] == "incremental" and bool(model.get("previousPath"))
+
+
+def _on_written(spark: SparkSession, model: Dict[str, Any], defined: DataFrame, reads_models: set) -> DataFrame:
+    """The model's frame, now reading the files just written for the models it reads (issue 11).
+
+    Its frame from ``define`` holds the SQL of those models, so their joins and windows would run
+    again for each model that reads them. The views of rebuilt models now read their new files,
+    whose rows are the frame's rows; merged incremental models keep their frame's view until all
+    models are written. If the plan's schema is not exactly the same (names, types, nullability,
+    field metadata: a read-back file has only nullable columns, and partition columns come last),
+    the frame defined first is used.
+    """
+    if model["name"] not in reads_models:
+        return defined
+    again = spark.sql(model["sql"])
+    return again if again.schema.json() == defined.schema.json() else defined
+
+
 def materialize(spark: SparkSession, model: Dict[str, Any], frame: DataFrame) -> DataFrame:
     """The new version's rows: rebuilt, or the previous version with the new rows merged in."""
     config, previous = model["config"], model.get("previousPath")
@@ -143,13 +164,18 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
     deps = {m["name"]: references(spark, m, known) for m in spec["models"]}
     ordered = order_models(spec["models"], deps)
     frames = {m["name"]: define(spark, m) for m in ordered}
-    results = []
+    reads_models = {name for name, reads in deps.items() if any(dep in frames for dep in reads)}
+    results, merged = [], []
     for model in ordered:
         progress(model=model["name"], phase="writing")
         spark.sparkContext.setJobDescription(f"model {model['name']}")
-        write(materialize(spark, model, frames[model["name"]]), model)
+        rows_of = materialize(spark, model, _on_written(spark, model, frames[model["name"]], reads_models))
+        write(rows_of, model)
         written = _with_metadata(spark.read.format(model["format"]).load(model["path"]), frames[model["name"]])
-        written.createOrReplaceTempView(_q(model["name"]))  # checks and later readers see the new version
+        if _is_merge(model):
+            merged.append((model, written))  # later models read its new rows only, as they were defined
+        else:
+            written.createOrReplaceTempView(_q(model["name"]))  # checks and later models read the new version
         rows = written.count()
         progress(model=model["name"], phase="written", rows=rows)
         results.append({
@@ -157,6 +183,8 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
             "columns": [_column(f) for f in written.schema.fields],
             "dependsOn": deps[model["name"]],
         })
+    for model, written in merged:
+        written.createOrReplaceTempView(_q(model["name"]))  # checks see the new version
     checks = run_checks(spark, spec["checks"], reconciliation)
     return {"models": results, "checks": checks}
 

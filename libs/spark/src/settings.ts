@@ -29,6 +29,16 @@ const baseConf: Record<string, string> = {
 };
 
 /**
+ * Only for a local master (issue 11): Spark lists more than 32 folders (a model partitioned by day
+ * has one per day) with a job of one task per folder, which on one machine costs seconds where the
+ * driver lists them in milliseconds. A cluster keeps Spark's default (listing spread over executors,
+ * right for HDFS or object stores). The config's own `spark.conf` still wins.
+ */
+const localConf: Record<string, string> = {
+  'spark.sql.sources.parallelPartitionDiscovery.threshold': '100000',
+};
+
+/**
  * `longLived`: a service, which runs job after job (a kept driver pays off there); `dataops run`
  * and tests are not. Without `spark.keepDriver`, a long-lived process on a local master keeps one
  * driver: on one machine it costs only memory; on a cluster it would hold executors while idle.
@@ -39,7 +49,7 @@ export function resolveSparkSettings(
   env: NodeJS.ProcessEnv = process.env,
   longLived = false,
 ): SparkSettings {
-  const conf: Record<string, string> = { ...baseConf };
+  const conf: Record<string, string> = { ...baseConf, ...(isLocalMaster(config.master) ? localConf : {}) };
   for (const [key, value] of Object.entries(config.conf)) conf[key] = String(value);
   return {
     submit: config.submit ?? env.DATAOPS_SPARK_SUBMIT ?? 'spark-submit',

@@ -1,0 +1,75 @@
+"""Transform's single-pass work (issue 11): row checks counted together, later models reading the
+files just written. Each result must be what the one-query-per-check / recompute-everything
+version gave. Run: .dataops/venv/bin/python -m pytest jobs/tests/test_transform_reuse.py -q
+"""
+
+import pytest
+
+from conftest import spark_available
+
+if not spark_available():
+    pytest.skip("spark-submit or Java is missing (scripts/stack up installs them)", allow_module_level=True)
+
+from pyspark.sql import SparkSession  # noqa: E402
+
+from dataops_jobs import transform_checks  # noqa: E402
+from dataops_jobs.transform_models import _on_written  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = (SparkSession.builder.master("local[1]").appName("transform-reuse-test")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate())
+    yield session
+    session.stop()
+
+
+def _orders(spark):
+    rows = [(1, "paid"), (2, None), (None, "lost"), (4, "shipped")]
+    spark.createDataFrame(rows, "order_id bigint, status string").createOrReplaceTempView("`orders clean`")
+
+
+CHECKS = [
+    {"name": "nn", "type": "not_null", "model": "orders clean", "columns": ["order_id"], "severity": "error"},
+    {"name": "av", "type": "accepted_values", "model": "orders clean", "column": "status", "values": ["paid", "shipped"], "severity": "error"},
+    {"name": "min", "type": "min_rows", "model": "orders clean", "min": 5, "severity": "warn"},
+    {"name": "uq", "type": "unique", "model": "orders clean", "columns": ["order_id"], "severity": "error"},
+]
+
+
+def test_row_checks_of_one_model_give_the_results_of_one_query_each(spark, monkeypatch):
+    _orders(spark)
+    together = transform_checks.run_checks(spark, CHECKS, [])
+    monkeypatch.setattr(transform_checks, "_row_counts", lambda _spark, _checks: {})
+    one_by_one = transform_checks.run_checks(spark, CHECKS, [])
+    assert together == one_by_one
+    assert [r["detail"] for r in together] == ["1 offending rows", "1 offending rows", "4 rows (minimum 5)", "0 offending rows"]
+
+
+def test_a_check_on_a_missing_column_fails_alone_with_its_reason(spark):
+    _orders(spark)
+    broken = CHECKS[:2] + [{"name": "gone", "type": "not_null", "model": "orders clean", "columns": ["nope"], "severity": "error"}]
+    results = transform_checks.run_checks(spark, broken, [])
+    assert [r["status"] for r in results] == ["fail", "fail", "fail"]
+    assert results[0]["detail"] == "1 offending rows"
+    assert results[2]["detail"].startswith("check query failed:") and "nope" in results[2]["detail"]
+
+
+def test_a_later_model_reads_the_written_files_when_its_schema_is_unchanged(spark, tmp_path):
+    spark.createDataFrame([(1, "a"), (2, "b")], "id bigint, name string").createOrReplaceTempView("up")
+    model = {"name": "down", "sql": "SELECT id, name FROM up WHERE id > 1"}
+    defined = spark.sql(model["sql"])
+    spark.table("up").write.parquet(str(tmp_path / "up"))
+    spark.read.parquet(str(tmp_path / "up")).createOrReplaceTempView("up")
+    frame = _on_written(spark, model, defined, {"down"})
+    assert frame is not defined and "parquet" in frame._jdf.queryExecution().analyzed().toString().lower()
+    assert sorted(frame.collect()) == sorted(defined.collect())
+
+
+def test_a_later_model_keeps_its_first_plan_when_reading_the_files_would_change_its_schema(spark, tmp_path):
+    spark.sql("SELECT 1L AS id, COUNT(*) AS n").createOrReplaceTempView("counted")  # n is NOT NULL
+    model = {"name": "down", "sql": "SELECT id, n FROM counted"}
+    defined = spark.sql(model["sql"])
+    spark.table("counted").write.parquet(str(tmp_path / "counted"))
+    spark.read.parquet(str(tmp_path / "counted")).createOrReplaceTempView("counted")  # n read back nullable
+    assert _on_written(spark, model, defined, {"down"}) is defined

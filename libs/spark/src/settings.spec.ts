@@ -1,0 +1,22 @@
+import { resolveSparkSettings } from './settings';
+
+const spark = (master: string, conf: Record<string, string> = {}) => ({ master, conf }) as never;
+const threshold = 'spark.sql.sources.parallelPartitionDiscovery.threshold';
+
+describe(resolveSparkSettings.name, () => {
+  describe('settings only right on one machine', () => {
+    it('lists partition folders on the driver when Spark runs locally', () => {
+      expect(resolveSparkSettings(spark('local[*]'), '/jobs', {}).conf[threshold]).toBe('100000');
+      expect(resolveSparkSettings(spark('local[2]'), '/jobs', {}).conf[threshold]).toBe('100000');
+    });
+
+    it("keeps Spark's parallel listing on a cluster", () => {
+      expect(resolveSparkSettings(spark('spark://master:7077'), '/jobs', {}).conf).not.toHaveProperty(threshold);
+      expect(resolveSparkSettings(spark('yarn'), '/jobs', {}).conf).not.toHaveProperty(threshold);
+    });
+
+    it("lets the config's own spark.conf win", () => {
+      expect(resolveSparkSettings(spark('local[*]', { [threshold]: '32' }), '/jobs', {}).conf[threshold]).toBe('32');
+    });
+  });
+});
