@@ -153,7 +153,7 @@ export class MysqlCatalogRepository {
   /**
    * The source side of the source-to-lake reconciliation: row count and per-column checksums of
    * the rows the readers read (same bounds, or one slice of them), over the same read expressions,
-   * in UTC as the readers run; and, in the same scan, each zero-date-capable column's zero dates.
+   * in UTC as the readers run; and, in the same scan, each date column's zero dates (turned into NULL).
    * On a connection of its own, outside the pool (several run at once), closed after: its time
    * zone never reaches the pool.
    */
@@ -169,9 +169,8 @@ export class MysqlCatalogRepository {
       await connection.query("SET time_zone = '+00:00'");
       const [rows] = await connection.query(sql);
       const counted = checksumsFromRow(all, (rows as Record<string, unknown>[])[0]);
-      const pick = (list: ChecksumColumn[]) => list.map((column) => [column.name, counted.columns[column.name]] as const);
-      const zeroDates = pick(counters).filter(([, count]) => count.nonNull > 0).map(([name, count]) => [name.slice(ZERO_DATES.length), count.nonNull]);
-      return { checksums: { rows: counted.rows, columns: Object.fromEntries(pick(checksumColumns)) }, zeroDates: Object.fromEntries(zeroDates) };
+      const columnChecksums = Object.fromEntries(checksumColumns.map((column) => [column.name, counted.columns[column.name]]));
+      return { checksums: { rows: counted.rows, columns: columnChecksums }, zeroDates: zeroDatesOf(counted, counters) };
     } catch (error) {
       throw classify(error, `${this.database}.${table}`);
     } finally {
@@ -223,11 +222,23 @@ function sourceChecksumColumn(column: ColumnReadPlan): ChecksumColumn {
 const ZERO_DATES = '\0zero dates:';
 
 /**
- * A column's zero dates as a counted-only checksum column (the COUNT of a value there only for a
- * zero date), so that the checksum scan counts them instead of a scan of their own.
+ * A column's stored non-NULL values, counted along with the checksums: the checksum column turns
+ * zero and impossible dates into NULL, so the difference is the column's zero dates, counted in
+ * the checksum scan rather than by a scan (and a second date test per row) of their own.
  */
 function zeroDateCounter(column: string): ChecksumColumn {
-  return { name: `${ZERO_DATES}${column}`, value: `CASE WHEN ${notACalendarDate(`CAST(${quoteIdentifier(column)} AS CHAR)`)} THEN 1 END`, canonical: null };
+  return { name: `${ZERO_DATES}${column}`, value: quoteIdentifier(column), canonical: null };
+}
+
+/** Per date column, its stored values less those its checksum column counted (only the columns with any). */
+function zeroDatesOf(counted: TableChecksums, counters: ChecksumColumn[]): Record<string, number> {
+  const found: Record<string, number> = {};
+  for (const counter of counters) {
+    const column = counter.name.slice(ZERO_DATES.length);
+    const zeroDates = counted.columns[counter.name].nonNull - counted.columns[column].nonNull;
+    if (zeroDates > 0) found[column] = zeroDates;
+  }
+  return found;
 }
 
 function uniqueKeysOf(rows: { index: string; column: string }[]): string[][] {
