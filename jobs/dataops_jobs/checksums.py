@@ -17,6 +17,11 @@ Spark and DuckDB each render it the same way (libs/reconcile has the SQL of the 
 
 from typing import Any, Dict, List, Sequence
 
+# a row's canonical text (libs/reconcile checksums.ts, `row`): hashed columns in code-point order of
+# their names, joined by U+001F, NULL as U+001E, bytes as upper-case hex
+ROW_SEPARATOR = "\u001f"
+ROW_NULL = "\u001e"
+
 KINDS = ("integer", "decimal", "text", "date", "timestamp", "boolean", "binary", "float")
 
 
@@ -60,10 +65,16 @@ def spark_checksums(frame) -> Dict[str, Any]:
             digest = F.md5(_spark_text(column, kind).cast("binary"))
         hashed = F.conv(F.substring(digest, 1, 15), 16, 10).cast("decimal(20,0)")
         aggregates.append(F.sum(hashed).cast("decimal(38,0)").cast("string").alias(f"h{index}"))
+    texts = [(name, F.upper(F.hex(F.col(quote_identifier(name)))) if kind == "binary" else _spark_text(F.col(quote_identifier(name)), kind))
+             for _, name, kind in names if kind != "float"]
+    row_text = F.concat_ws(ROW_SEPARATOR, *[F.coalesce(text, F.lit(ROW_NULL)) for _, text in sorted(texts, key=lambda t: t[0])]) if texts else F.lit("")
+    row_digest = F.conv(F.substring(F.md5(row_text.cast("binary")), 1, 15), 16, 10).cast("decimal(20,0)")
+    aggregates.append(F.sum(row_digest).cast("decimal(38,0)").cast("string").alias("__row"))
     row = frame.agg(*aggregates).collect()[0].asDict()
     return {
         "rows": int(row["__rows"]),
         "columns": {name: {"nonNull": int(row[f"n{i}"]), "hash": None if kind == "float" else (row[f"h{i}"] or "0")} for i, name, kind in names},
+        "row": row["__row"] or "0",
     }
 
 
@@ -100,8 +111,11 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
             continue
         digest = f"md5({value})" if kind == "binary" else f"md5({_duckdb_text(value, kind)})"
         aggregates.append(f"coalesce(sum(('0x' || left({digest}, 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS h{index}")
+    texts = sorted((name, f"upper(hex({quote(name)}))" if kind == "binary" else _duckdb_text(quote(name), kind)) for _, name, kind in names if kind != "float")
+    row_text = f"concat_ws(chr(31), {', '.join(f'coalesce({text}, chr(30))' for _, text in texts)})" if texts else "''"
+    aggregates.append(f"coalesce(sum(('0x' || left(md5({row_text}), 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS __row")
     if not files:
-        return {"rows": 0, "columns": {name: {"nonNull": 0, "hash": None if kind == "float" else "0"} for _, name, kind in names}}
+        return {"rows": 0, "columns": {name: {"nonNull": 0, "hash": None if kind == "float" else "0"} for _, name, kind in names}, "row": "0"}
     lake = files_dataset(folder, files, fmt, columns)  # noqa: F841 - DuckDB reads it by name
     connection = duckdb.connect()
     try:
@@ -112,6 +126,7 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
     return {
         "rows": int(row["__rows"]),
         "columns": {name: {"nonNull": int(row[f"n{i}"]), "hash": None if kind == "float" else str(row[f"h{i}"])} for i, name, kind in names},
+        "row": str(row["__row"]),
     }
 
 

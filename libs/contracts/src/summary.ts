@@ -31,6 +31,11 @@ export const reconciliation = z.object({
   columns: z.number().int().nonnegative(),
   /** float and double columns, compared by their non-NULL count only */
   countedOnly: z.array(z.string()).default([]),
+  /**
+   * how the database side (source, BI table) was summed: `rows` (one md5 per row, which agreed),
+   * or `columns` (each column's sum, needed when the row sums differed); absent: every column
+   */
+  by: z.enum(['rows', 'columns']).optional(),
 });
 
 export const tableResult = z.object({

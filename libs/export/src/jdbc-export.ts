@@ -1,7 +1,7 @@
 import type { Connection, JdbcExportTarget, LoadedConfig } from '@dataops/config';
 import { isLocalMaster, resolveDatabaseCredentials, type ExportEngine } from '@dataops/config';
 import type { ModelResult, Reconciliation, TargetResult } from '@dataops/contracts';
-import { canonicalText, checksumKind, compareChecksums, countedOnly, describeMismatches, type TableChecksums } from '@dataops/reconcile';
+import { canonicalText, checksumKind, compareChecksums, countedOnly, describeMismatches, onlyRowsDiffer, type TableChecksums } from '@dataops/reconcile';
 import { TerminalError } from '@dataops/errors';
 import { stagingName, stagingPrefix, type JdbcTargetRepository } from './jdbc-target';
 import { MysqlTarget } from './mysql-target';
@@ -90,11 +90,14 @@ async function reconcileStaging(prepared: PreparedJdbcExport, warehouse: TableCh
     const value = repository.quote(column.name);
     return { name: column.name, value, canonical: canonicalText(repository.dialect, kind, value, types.get(column.name), column.sourceType), bytes: kind === 'binary' };
   });
-  const mismatches = compareChecksums(warehouse, await repository.checksums(staging, columns));
+  // the database sums the rows (one md5 per row); only on a difference each column, to name it
+  let mismatches = compareChecksums(warehouse, await repository.checksums(staging, columns, 'row'));
+  const by = onlyRowsDiffer(mismatches) ? 'columns' : 'rows';
+  if (by === 'columns') mismatches = compareChecksums(warehouse, await repository.checksums(staging, columns, 'column'));
   if (mismatches.length > 0) {
     throw new TerminalError(`export ${model.name} -> ${table}: reconciliation failed, target unchanged: ${describeMismatches(`model ${model.name}`, 'in the warehouse', `in ${name}`, mismatches)}`, {
       subject: table,
     });
   }
-  return { from: 'warehouse', to: name, status: 'match', rows: warehouse.rows, columns: columns.length, countedOnly: countedOnly(warehouse) };
+  return { from: 'warehouse', to: name, status: 'match', rows: warehouse.rows, columns: columns.length, countedOnly: countedOnly(warehouse), by };
 }

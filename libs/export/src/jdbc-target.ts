@@ -52,8 +52,8 @@ export interface JdbcTargetRepository {
   quote(name: string): string;
   /** a table's name as SQL (PostgreSQL: schema.table, each part quoted), for Spark's JDBC writer */
   tableSql(table: string): string;
-  /** the rows and column checksums of a (staging) table, for the warehouse-to-target reconciliation */
-  checksums(table: string, columns: ChecksumColumn[]): Promise<TableChecksums>;
+  /** the checksums of a (staging) table, of its rows (one md5 per row) or of each column, for the warehouse-to-target reconciliation */
+  checksums(table: string, columns: ChecksumColumn[], by?: 'row' | 'column'): Promise<TableChecksums>;
   switchIn(request: SwitchRequest): Promise<number>;
   dropStaging(staging: string): Promise<void>;
   /** drops the staging tables earlier attempts of the run left (a killed service), all but `keep` */

@@ -77,9 +77,9 @@ export class MysqlTarget implements JdbcTargetRepository {
     return quote(table);
   }
 
-  async checksums(table: string, columns: ChecksumColumn[]): Promise<TableChecksums> {
+  async checksums(table: string, columns: ChecksumColumn[], by: 'row' | 'column' = 'row'): Promise<TableChecksums> {
     // DATETIME(6) holds UTC wall times here (the writer's session is UTC): no conversion happens for them
-    const rows = await this.query(checksumQuery('mysql', columns, quote(table)));
+    const rows = await this.query(checksumQuery('mysql', columns, quote(table), by));
     return checksumsFromRow(columns, rows[0]);
   }
 

@@ -76,8 +76,8 @@ export class PostgresTarget implements JdbcTargetRepository {
     return qualified(table);
   }
 
-  async checksums(table: string, columns: ChecksumColumn[]): Promise<TableChecksums> {
-    const result = await this.query(checksumQuery('postgres', columns, qualified(table)));
+  async checksums(table: string, columns: ChecksumColumn[], by: 'row' | 'column' = 'row'): Promise<TableChecksums> {
+    const result = await this.query(checksumQuery('postgres', columns, qualified(table), by));
     return checksumsFromRow(columns, result.rows[0]);
   }
 

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { LoadedConfig, MysqlConnection, PipelineConfig } from '@dataops/config';
 import { ingestEngineOf, resolveDatabaseCredentials, type IngestEngine } from '@dataops/config';
 import type { IngestCompleted, Reconciliation, TableResult } from '@dataops/contracts';
-import { compareChecksums, countedOnly, describeMismatches } from '@dataops/reconcile';
+import { compareChecksums, countedOnly, describeMismatches, onlyRowsDiffer } from '@dataops/reconcile';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import { joinPath, lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest, type LakeStore } from '@dataops/lake';
 import type { SparkRunner } from '@dataops/spark';
@@ -165,12 +165,21 @@ export class IngestStage {
    * the source is summed once more, and a source that changed meanwhile is reported, not failed.
    */
   private async reconcile(plan: TablePlan, written: IngestJobResult['tables'][number], scan: TableScan, scans: SourceScans, options: StageRunOptions) {
+    // the source summed the rows (one md5 per row); the lake summed both the rows and each column
     const source = scan.checksums;
     let mismatches = compareChecksums(source, written.checksums);
     let status: 'match' | 'source changed' = 'match';
+    let by: 'rows' | 'columns' = 'rows';
     if (mismatches.length > 0) {
-      const again = (await scans.scan(plan)).checksums;
-      if (compareChecksums(source, again).length > 0) {
+      const again = (await scans.scan(plan, 'row')).checksums;
+      if (compareChecksums(source, again).length === 0 && onlyRowsDiffer(mismatches)) {
+        // the same rows still: the per-column sums name the column that differs
+        by = 'columns';
+        mismatches = compareChecksums((await scans.scan(plan, 'column')).checksums, written.checksums);
+        if (mismatches.length === 0) {
+          options.logger.warn(`table ${plan.table}: the row checksums differ but every column's checksum matches; committed`, { table: plan.table });
+        }
+      } else if (compareChecksums(source, again).length > 0) {
         status = 'source changed';
         options.logger.warn(`table ${plan.table}: the source changed during the read; lake and source not comparable this run`, {
           table: plan.table,
@@ -187,7 +196,7 @@ export class IngestStage {
       });
     }
     options.logger.info(`table ${plan.table}: ${written.rows} rows and ${Object.keys(source.columns).length} column checksums match the source`, { table: plan.table });
-    const reconciliation: Reconciliation = { from: 'source', to: 'lake', status, rows: source.rows, columns: Object.keys(source.columns).length, countedOnly: countedOnly(source) };
+    const reconciliation: Reconciliation = { from: 'source', to: 'lake', status, rows: source.rows, columns: Object.keys(source.columns).length, countedOnly: countedOnly(source), by };
     return { sourceCount: plan.fullSnapshot && status === 'match' ? source.rows : null, reconciliation };
   }
 

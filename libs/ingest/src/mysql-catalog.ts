@@ -157,11 +157,11 @@ export class MysqlCatalogRepository {
    * On a connection of its own, outside the pool (several run at once), closed after: its time
    * zone never reaches the pool.
    */
-  async sourceScan(table: string, columns: ColumnReadPlan[], where: string): Promise<SourceScan> {
+  async sourceScan(table: string, columns: ColumnReadPlan[], where: string, by: 'row' | 'column' = 'row'): Promise<SourceScan> {
     const checksumColumns = columns.map(sourceChecksumColumn);
     const counters = columns.filter((column) => column.zeroDateCapable).map((column) => zeroDateCounter(column.name));
     const all = [...checksumColumns, ...counters];
-    const sql = checksumQuery('mysql', all, `${quoteIdentifier(table)} WHERE ${where}`);
+    const sql = checksumQuery('mysql', all, `${quoteIdentifier(table)} WHERE ${where}`, by);
     const connection = await mysql.createConnection(this.options).catch((error) => {
       throw classify(error, this.database);
     });
@@ -170,7 +170,8 @@ export class MysqlCatalogRepository {
       const [rows] = await connection.query(sql);
       const counted = checksumsFromRow(all, (rows as Record<string, unknown>[])[0]);
       const columnChecksums = Object.fromEntries(checksumColumns.map((column) => [column.name, counted.columns[column.name]]));
-      return { checksums: { rows: counted.rows, columns: columnChecksums }, zeroDates: zeroDatesOf(counted, counters) };
+      const checksums: TableChecksums = counted.row === undefined ? { rows: counted.rows, columns: columnChecksums } : { rows: counted.rows, columns: columnChecksums, row: counted.row };
+      return { checksums, zeroDates: zeroDatesOf(counted, counters) };
     } catch (error) {
       throw classify(error, `${this.database}.${table}`);
     } finally {

@@ -4,7 +4,7 @@ import type { TablePlan } from './planner';
 
 /** The door SourceScans needs: one scan of some rows of a table. */
 export interface SourceScanner {
-  sourceScan(table: string, columns: TablePlan['columns'], where: string): Promise<SourceScan>;
+  sourceScan(table: string, columns: TablePlan['columns'], where: string, by: 'row' | 'column'): Promise<SourceScan>;
 }
 
 export interface TableScan extends SourceScan {
@@ -30,14 +30,14 @@ export class SourceScans {
     private readonly connections: number,
   ) {}
 
-  /** Queues the table's slice queries now; the sum of the parts. */
-  async scan(plan: TablePlan): Promise<TableScan> {
+  /** Queues the table's slice queries now; the sum of the parts. `row`: the rows summed, not each column (libs/reconcile). */
+  async scan(plan: TablePlan, by: 'row' | 'column' = 'row'): Promise<TableScan> {
     const times: { start: number; end: number }[] = [];
     const parts = await Promise.all(
       plan.slices.map((slice) =>
         this.limited(async () => {
           const start = Date.now();
-          const part = await this.scanner.sourceScan(plan.table, plan.columns, `(${plan.where}) AND ${slice}`);
+          const part = await this.scanner.sourceScan(plan.table, plan.columns, `(${plan.where}) AND ${slice}`, by);
           times.push({ start, end: Date.now() });
           return part;
         }),

@@ -1,4 +1,4 @@
-import { addChecksums, checksumKind, compareChecksums, countedOnly, describeMismatches, type TableChecksums } from './checksums';
+import { addChecksums, byCodePoint, checksumKind, compareChecksums, countedOnly, describeMismatches, onlyRowsDiffer, type TableChecksums } from './checksums';
 import { canonicalText, checksumQuery } from './sql';
 
 const lake: TableChecksums = {
@@ -77,5 +77,39 @@ describe('checksum SQL', () => {
       { name: 'f', value: '`f`', canonical: null },
     ], '`t`');
     expect(sql).toBe('SELECT COUNT(*) AS r, COUNT(`b`) AS n0, CAST(COALESCE(SUM(CAST(CONV(LEFT(MD5(`b`), 15), 16, 10) AS UNSIGNED)), 0) AS CHAR) AS h0, COUNT(`f`) AS n1 FROM `t`');
+  });
+});
+
+describe('row checksums: the databases sum the rows, one md5 per row', () => {
+  const warehouse = { rows: 2, columns: { id: { nonNull: 2, hash: '11' }, amount: { nonNull: 1, hash: '22' } }, row: '33' };
+  const rowLevel = (row: string, amountNonNull = 1) => ({ rows: 2, columns: { id: { nonNull: 2 }, amount: { nonNull: amountNonNull } }, row });
+
+  it('agrees when the rows, the non-NULL counts and the row sums agree', () => {
+    expect(compareChecksums(warehouse, rowLevel('33'))).toEqual([]);
+  });
+
+  it('reports a differing row sum on its own, for the per-column sums to name the column', () => {
+    const mismatches = compareChecksums(warehouse, rowLevel('34'));
+    expect(mismatches).toEqual([{ column: null, what: 'row checksum', expected: '33', actual: '34' }]);
+    expect(onlyRowsDiffer(mismatches)).toBe(true);
+  });
+
+  it('names a column whose non-NULL count differs without needing the per-column sums', () => {
+    const mismatches = compareChecksums(warehouse, rowLevel('33', 2));
+    expect(mismatches).toEqual([{ column: 'amount', what: 'non-NULL values', expected: '1', actual: '2' }]);
+    expect(onlyRowsDiffer(mismatches)).toBe(false);
+  });
+
+  it('does not let a side without row sums vouch for a row-level side', () => {
+    const { row: _row, ...withoutRows } = warehouse;
+    expect(onlyRowsDiffer(compareChecksums(withoutRows, rowLevel('33')))).toBe(true);
+  });
+
+  it('adds the row sums of parts, beyond 2^64', () => {
+    expect(addChecksums(rowLevel('18446744073709551615'), rowLevel('1')).row).toBe('18446744073709551616');
+  });
+
+  it('orders names by code point, as Python does', () => {
+    expect(['b', 'a', '\u{1F600}', '\uFF5E'].sort(byCodePoint)).toEqual(['a', 'b', '\uFF5E', '\u{1F600}']);
   });
 });

@@ -8,12 +8,22 @@ import { z } from 'zod';
  */
 export const columnChecksum = z.object({
   nonNull: z.number().int().nonnegative(),
-  /** decimal text of the sum; null for float and double columns, compared by their non-NULL count only */
-  hash: z.string().regex(/^\d+$/).nullable(),
+  /**
+   * decimal text of the sum; null for float and double columns, compared by their non-NULL count
+   * only; absent from a row-level scan (a database's quick side: see `row`)
+   */
+  hash: z.string().regex(/^\d+$/).nullable().optional(),
 });
 export const tableChecksums = z.object({
   rows: z.number().int().nonnegative(),
   columns: z.record(z.string(), columnChecksum),
+  /**
+   * the sum over the rows of md5(the row's canonical text): every hashed column's canonical text
+   * (bytes as upper-case hex, NULL as U+001E) joined by U+001F, columns in code-point order of
+   * their names. One md5 per row where the per-column sums take one per value: the databases
+   * (source, BI) compute this and only on a difference the per-column sums, to name the column.
+   */
+  row: z.string().regex(/^\d+$/).optional(),
 });
 export type ColumnChecksum = z.infer<typeof columnChecksum>;
 export type TableChecksums = z.infer<typeof tableChecksums>;
@@ -36,7 +46,7 @@ export function checksumKind(sparkType: string): ChecksumKind {
 export interface Mismatch {
   /** null: the row count */
   column: string | null;
-  what: 'rows' | 'non-NULL values' | 'checksum' | 'missing column';
+  what: 'rows' | 'non-NULL values' | 'checksum' | 'row checksum' | 'missing column';
   expected: string;
   actual: string;
 }
@@ -52,9 +62,30 @@ export function compareChecksums(expected: TableChecksums, actual: TableChecksum
       continue;
     }
     if (want.nonNull !== got.nonNull) found.push({ column: name, what: 'non-NULL values', expected: String(want.nonNull), actual: String(got.nonNull) });
-    else if (want.hash !== null && got.hash !== null && want.hash !== got.hash) found.push({ column: name, what: 'checksum', expected: want.hash, actual: got.hash });
+    else if (typeof want.hash === 'string' && typeof got.hash === 'string' && want.hash !== got.hash) found.push({ column: name, what: 'checksum', expected: want.hash, actual: got.hash });
+  }
+  // a row-level side: the row sums stand for the column sums it did not compute
+  const perColumn = (side: TableChecksums) => Object.values(side.columns).some((column) => typeof column.hash === 'string');
+  if (found.length === 0 && !(perColumn(expected) && perColumn(actual)) && expected.row !== actual.row) {
+    // (a side without row sums cannot vouch for the rows: the per-column sums must)
+    found.push({ column: null, what: 'row checksum', expected: expected.row ?? 'not summed', actual: actual.row ?? 'not summed' });
   }
   return found;
+}
+
+/** True when the only difference is the row sums: the per-column sums must name the column (or clear it). */
+export function onlyRowsDiffer(mismatches: Mismatch[]): boolean {
+  return mismatches.length > 0 && mismatches.every((mismatch) => mismatch.what === 'row checksum');
+}
+
+/** Names in code-point order (not UTF-16 units, as Array.sort would): Python's sorted() agrees. */
+export function byCodePoint(a: string, b: string): number {
+  const [x, y] = [Array.from(a), Array.from(b)];
+  for (let index = 0; index < Math.min(x.length, y.length); index += 1) {
+    const difference = x[index].codePointAt(0)! - y[index].codePointAt(0)!;
+    if (difference !== 0) return difference;
+  }
+  return x.length - y.length;
 }
 
 /**
@@ -71,11 +102,12 @@ export function addChecksums(a: TableChecksums, b: TableChecksums): TableChecksu
   const columns = Object.fromEntries(
     names.map((name) => {
       const [x, y] = [a.columns[name], b.columns[name]];
-      const hash = x.hash === null || y.hash === null ? null : (BigInt(x.hash) + BigInt(y.hash)).toString();
-      return [name, { nonNull: x.nonNull + y.nonNull, hash }];
+      const hash = x.hash === undefined || y.hash === undefined ? undefined : x.hash === null || y.hash === null ? null : (BigInt(x.hash) + BigInt(y.hash)).toString();
+      return [name, hash === undefined ? { nonNull: x.nonNull + y.nonNull } : { nonNull: x.nonNull + y.nonNull, hash }];
     }),
   );
-  return { rows: a.rows + b.rows, columns };
+  const row = a.row === undefined || b.row === undefined ? undefined : (BigInt(a.row) + BigInt(b.row)).toString();
+  return row === undefined ? { rows: a.rows + b.rows, columns } : { rows: a.rows + b.rows, columns, row };
 }
 
 /** "table orders, column amount: checksum 123 at the source, 456 in the lake" (every mismatch, one sentence each). */

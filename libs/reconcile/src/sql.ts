@@ -1,4 +1,4 @@
-import type { ChecksumKind } from './checksums';
+import { byCodePoint, type ChecksumKind, type TableChecksums } from './checksums';
 
 /**
  * The checksum SQL of the databases DataOps reads and writes: MySQL/MariaDB (source and BI) and
@@ -76,28 +76,54 @@ function mysqlTimeText(value: string, sourceType: string): string {
   return `CASE WHEN ${value} < interval '0' THEN '-' || ${text(`-${value}`)} ELSE ${text(value)} END`;
 }
 
-/** One SELECT computing the row count and every column's checksum over `from` (a table, or a table with WHERE). */
-export function checksumQuery(dialect: ChecksumDialect, columns: ChecksumColumn[], from: string): string {
+/**
+ * One SELECT computing the row count, every column's non-NULL count and, `by: 'column'`, every
+ * column's checksum, or, `by: 'row'`, one checksum of the rows (checksums.ts, `row`): one md5 per
+ * row instead of one per value, four to five times cheaper for the database (issue 11).
+ */
+export function checksumQuery(dialect: ChecksumDialect, columns: ChecksumColumn[], from: string, by: 'column' | 'row' = 'column'): string {
   const parts = ['COUNT(*) AS r'];
   columns.forEach((column, index) => {
     parts.push(`COUNT(${column.value}) AS n${index}`);
-    if (column.canonical === null) return;
-    const digest = `MD5(${column.bytes ? column.value : column.canonical})`;
-    parts.push(
-      dialect === 'mysql'
-        ? `CAST(COALESCE(SUM(CAST(CONV(LEFT(${digest}, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR) AS h${index}`
-        : `COALESCE(SUM(('x' || left(${digest}, 15))::bit(60)::bigint), 0)::text AS h${index}`,
-    );
+    if (column.canonical === null || by === 'row') return;
+    parts.push(`${summed(dialect, `MD5(${column.bytes ? column.value : column.canonical})`)} AS h${index}`);
   });
+  if (by === 'row') parts.push(`${summed(dialect, `MD5(${rowText(dialect, columns)})`)} AS rh`);
   return `SELECT ${parts.join(', ')} FROM ${from}`;
 }
 
+/** The sum of the first 15 hex digits of each digest, as decimal text (exact: BIGINT sums are DECIMAL in MySQL, numeric in PostgreSQL). */
+function summed(dialect: ChecksumDialect, digest: string): string {
+  return dialect === 'mysql'
+    ? `CAST(COALESCE(SUM(CAST(CONV(LEFT(${digest}, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR)`
+    : `COALESCE(SUM(('x' || left(${digest}, 15))::bit(60)::bigint), 0)::text`;
+}
+
+/** A row's canonical text (checksums.ts, `row`; checksums.py's row_text is the other half). */
+function rowText(dialect: ChecksumDialect, columns: ChecksumColumn[]): string {
+  const hashed = columns.filter((column) => column.canonical !== null).sort((a, b) => byCodePoint(a.name, b.name));
+  if (hashed.length === 0) return dialect === 'mysql' ? "''" : "''::text";
+  if (dialect === 'mysql') {
+    const text = (column: ChecksumColumn) => (column.bytes ? `HEX(${column.value})` : `CONVERT(${column.canonical} USING utf8mb4)`);
+    return `CONCAT_WS(CHAR(31 USING utf8mb4), ${hashed.map((column) => `COALESCE(${text(column)}, CHAR(30 USING utf8mb4))`).join(', ')})`;
+  }
+  const text = (column: ChecksumColumn) => (column.bytes ? `upper(encode(${column.value}, 'hex'))` : `(${column.canonical})`);
+  return `concat_ws(chr(31), ${hashed.map((column) => `coalesce(${text(column)}, chr(30))`).join(', ')})`;
+}
+
 /** The query's one row as checksums. */
-export function checksumsFromRow(columns: ChecksumColumn[], row: Record<string, unknown>) {
-  return {
+export function checksumsFromRow(columns: ChecksumColumn[], row: Record<string, unknown>): TableChecksums {
+  const perColumn = columns.every((column, index) => column.canonical === null || row[`h${index}`] !== undefined);
+  const checksums: TableChecksums = {
     rows: Number(row.r),
     columns: Object.fromEntries(
-      columns.map((column, index) => [column.name, { nonNull: Number(row[`n${index}`]), hash: column.canonical === null ? null : String(row[`h${index}`]) }]),
+      columns.map((column, index) => {
+        const nonNull = Number(row[`n${index}`]);
+        if (column.canonical === null) return [column.name, { nonNull, hash: null }];
+        return [column.name, perColumn ? { nonNull, hash: String(row[`h${index}`]) } : { nonNull }];
+      }),
     ),
   };
+  if (row.rh !== undefined) checksums.row = String(row.rh);
+  return checksums;
 }
