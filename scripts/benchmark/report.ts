@@ -283,12 +283,10 @@ function targets(results: Results): Target[] {
       why:
         speed >= 0.5
           ? undefined
-          : `The export stage (one target: order_facts → PostgreSQL, replace) takes ${s(exported)} s against ${s(copy)} s for \`psql \\copy\` of the same rows.` +
-            (startup === undefined
-              ? ''
-              : exported - startup > 0
-                ? ` A Spark job's start-up alone (spark-submit of an empty PySpark job) takes ${s(startup)} s, so ${s(exported - startup)} s remain for reading the model, the staging table's COPY, reconciliation and the switch: ${((exported - startup) / copy).toFixed(2)}× the \\copy.`
-                : ` A Spark job's start-up alone (spark-submit of an empty PySpark job, measured at another moment) took ${s(startup)} s: the stage is Spark's start-up, nearly all of it.`) +
+          : `The export stage (one target: order_facts → PostgreSQL, replace, the arrow engine: no Spark) takes ${s(exported)} s against ${s(copy)} s for \`psql \\copy\` of the same rows. ` +
+            'Besides the COPY itself it runs the export job (a Python process: DuckDB sums the model and writes the CSV), sums the staging table in PostgreSQL (one md5 per row) ' +
+            'and switches it in (DELETE and INSERT … SELECT in one transaction): the reconciliation and the switch each read every row again.' +
+            (med(results, 'export-spark') === undefined ? '' : ` On the spark engine the same stage takes ${s(med(results, 'export-spark')!)} s.`) +
             (Number.isFinite(transform) ? ` (The transform stage before it, not part of this figure, took ${s(transform)} s.)` : ''),
     });
   }
@@ -297,7 +295,7 @@ function targets(results: Results): Target[] {
     if (runs.length === 0) return '';
     const m = (pick: (run: StageTimes) => number) => median(runs.map(pick));
     const stages = m((run) => (run.ingest || 0) + (run.transform || 0) + (run.export || 0));
-    const spark = startup === undefined ? '' : ` Transform and export each submit a Spark job; a Spark job's start-up alone is ${s(startup)} s here.`;
+    const spark = startup === undefined ? '' : ` Transform runs Spark (through the services on the transform service's kept driver; in one process a spark-submit, whose start-up alone is ${s(startup)} s here); ingest and export run without Spark.`;
     return ` Medians: ingest ${s(m((run) => run.ingest))} s, transform ${s(m((run) => run.transform))} s, export ${s(m((run) => run.export))} s; between the stages ${s(m((run) => run.run) - stages)} s; outside the run (command start, trigger, polling) ${s(m((run) => run.wall) - m((run) => run.run))} s.${spark}`;
   };
   const full = med(results, 'services-full');
