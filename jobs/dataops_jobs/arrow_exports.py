@@ -20,7 +20,7 @@ import shutil
 from typing import Any, Callable, Dict, List
 
 from .arrow_layout import data_files
-from .checksums import checksum_kind, duckdb_checksums, files_dataset
+from .checksums import checksum_kind, duckdb_checksums, files_dataset, register_files
 from .runtime import JobError, progress
 
 
@@ -57,7 +57,7 @@ class ModelFiles:
             return
         connection = duckdb.connect()
         try:
-            connection.register("model", self.dataset)
+            register_files(connection, "model", self.dataset, self.columns)
             expressions = ", ".join(f"{select(_quote(name), self.kind(name))} AS {_quote(name)}" for name in names)
             connection.execute(f"COPY (SELECT {expressions} FROM model) TO {_literal(path)} ({options})")
         finally:
@@ -87,7 +87,7 @@ def _mysql_text(value: str, kind: str) -> str:
     if kind == "binary":
         return f"hex({value})"
     if kind == "boolean":
-        return f"CASE WHEN {value} THEN '1' ELSE '0' END"
+        return f"CASE WHEN {value} IS NULL THEN NULL WHEN {value} THEN '1' ELSE '0' END"
     if kind == "timestamp":
         return _utc_text(value)
     return f"CAST({value} AS VARCHAR)"

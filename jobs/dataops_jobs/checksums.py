@@ -116,9 +116,9 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
     aggregates.append(f"coalesce(sum(('0x' || left(md5({row_text}), 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS __row")
     if not files:
         return {"rows": 0, "columns": {name: {"nonNull": 0, "hash": None if kind == "float" else "0"} for _, name, kind in names}, "row": "0"}
-    lake = files_dataset(folder, files, fmt, columns)  # noqa: F841 - DuckDB reads it by name
     connection = duckdb.connect()
     try:
+        register_files(connection, "lake", files_dataset(folder, files, fmt, columns), columns)
         cursor = connection.execute(f"SELECT {', '.join(aggregates)} FROM lake")
         row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
     finally:
@@ -128,6 +128,24 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
         "columns": {name: {"nonNull": int(row[f"n{i}"]), "hash": None if kind == "float" else str(row[f"h{i}"])} for i, name, kind in names},
         "row": str(row["__row"]),
     }
+
+
+def register_files(connection, name: str, dataset, columns: List[Dict[str, str]]) -> None:
+    """The dataset as DuckDB view ``name``, each column in the type its Spark type says: Spark's ORC
+    writer stores a TIMESTAMP_NTZ as a bare bigint of microseconds (pyarrow reads an int64), which
+    becomes a timestamp again here."""
+    import pyarrow as pa
+
+    connection.register(f"{name}__files", dataset)
+    spark_types = {c["name"]: c["type"].strip().lower() for c in columns}
+    quote = lambda n: '"' + n.replace('"', '""') + '"'  # noqa: E731
+
+    def expression(field) -> str:
+        if spark_types.get(field.name, "").startswith("timestamp") and pa.types.is_integer(field.type):
+            return f"make_timestamp({quote(field.name)}) AS {quote(field.name)}"
+        return quote(field.name)
+
+    connection.execute(f"CREATE VIEW {name} AS SELECT {', '.join(expression(f) for f in dataset.schema)} FROM {name}__files")
 
 
 def files_dataset(folder: str, files: Sequence[str], fmt: str, columns: List[Dict[str, str]]):
@@ -174,7 +192,7 @@ def _duckdb_text(value: str, kind: str) -> str:
         # an instant (TIMESTAMPTZ) as its UTC wall time, without the ICU time-zone extension
         return f"strftime(make_timestamp(epoch_us({value})), '%Y-%m-%d %H:%M:%S.%f')"
     if kind == "boolean":
-        return f"CASE WHEN {value} THEN 'true' ELSE 'false' END"
+        return f"CASE WHEN {value} IS NULL THEN NULL WHEN {value} THEN 'true' ELSE 'false' END"
     if kind == "decimal":
         text = f"CAST({value} AS VARCHAR)"
         return f"CASE WHEN contains({text}, '.') THEN rtrim(rtrim({text}, '0'), '.') ELSE {text} END"

@@ -1,0 +1,48 @@
+"""The arrow export engine's load files and checksums (dataops_jobs/arrow_exports.py), without a
+database: each file must hold the text its reader (COPY, LOAD DATA) reads back as the model's value.
+Run: .dataops/venv/bin/python -m pytest jobs/tests/test_arrow_export.py -q
+"""
+
+import os
+
+import pyarrow as pa
+import pyarrow.orc as orc
+import pyarrow.parquet as pq
+
+from dataops_jobs.arrow_exports import load_staging
+from dataops_jobs.checksums import duckdb_checksums
+
+
+def _target(tmp_path, load, columns, fmt="parquet"):
+    return {
+        "name": f"t:{load}", "load": load, "localDir": str(tmp_path / f"load-{load}"),
+        "columns": [c["name"] for c in columns], "modelColumns": columns,
+        "model": {"path": str(tmp_path / "model"), "format": fmt},
+    }
+
+
+def test_a_null_boolean_is_neither_true_nor_false(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    pq.write_table(pa.table({"ok": pa.array([True, None, False])}), folder / "part-00000.parquet")
+    pq.write_table(pa.table({"ok": pa.array([True, False])}), tmp_path / "without-null.parquet")
+    columns = [{"name": "ok", "type": "boolean"}]
+    with_null = duckdb_checksums(str(folder), ["part-00000.parquet"], "parquet", columns)
+    without = duckdb_checksums(str(tmp_path), ["without-null.parquet"], "parquet", columns)
+    assert with_null["columns"]["ok"] == {"nonNull": 2, "hash": without["columns"]["ok"]["hash"]}
+    # MySQL's LOAD DATA gets the bare word NULL, not 0
+    result = load_staging(_target(tmp_path, "infile", columns))
+    with open(result["files"][0], encoding="utf-8") as handle:
+        assert handle.read().splitlines() == ['"1"', "NULL", '"0"']
+
+
+def test_a_spark_orc_timestamp_ntz_stored_as_microseconds_is_a_timestamp_again(tmp_path):
+    # Spark's ORC writer keeps TIMESTAMP_NTZ as a bigint of microseconds since the epoch
+    folder = tmp_path / "model"
+    folder.mkdir()
+    orc.write_table(pa.table({"at": pa.array([1704164645123456, None], pa.int64())}), str(folder / "part-00000.orc"))
+    result = load_staging(_target(tmp_path, "copy", [{"name": "at", "type": "timestamp_ntz"}], fmt="orc"))
+    with open(result["files"][0], encoding="utf-8") as handle:
+        assert handle.read().splitlines() == ["2024-01-02 03:04:05.123456", ""]
+    assert result["rows"] == 2 and result["checksums"]["columns"]["at"]["nonNull"] == 1
+    assert os.path.basename(result["files"][0]) == "part-00000.csv"
