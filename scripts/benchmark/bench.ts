@@ -312,10 +312,12 @@ async function main(): Promise<void> {
 
       // DataOps' export of order_facts alone (one PostgreSQL target, replace) against psql \copy of its rows
       const exportTable = `public.${PIPELINE}_copy_facts`;
-      const exportConfig = configFor('export', sample.replace(/export:\n[\s\S]*$/, `export:\n  - { type: jdbc, connection: bi_pg, model: order_facts, table: ${exportTable}, mode: replace }\n`));
+      const exportYaml = sample.replace(/export:\n[\s\S]*$/, `export:\n  - { type: jdbc, connection: bi_pg, model: order_facts, table: ${exportTable}, mode: replace }\n`);
+      const exportConfig = configFor('export', exportYaml);
       await run(exportConfig, PIPELINE, '--stages', 'ingest', '--full-refresh')();
       // the same export on the spark engine, for comparison (the engine a cluster uses)
-      const sparkExportConfig = configFor('export-spark', readFileSync(exportConfig, 'utf8').replace(`  ${PIPELINE}:\n`, `  ${PIPELINE}:\n    exportEngine: spark\n`));
+      const sparkExportConfig = configFor('export-spark', `exportEngine: spark\n${exportYaml}`);
+      await run(sparkExportConfig, PIPELINE, '--stages', 'ingest', '--full-refresh')();
       const exportFigures: Figure[] = [];
       for (const [key, config, engine] of [['export', exportConfig, 'arrow'], ['export-spark', sparkExportConfig, 'spark']] as const) {
         const exportRuns: StageTimes[] = [];
