@@ -2,7 +2,7 @@
 # Not a server: jobs run with spark-submit --master local[*] (or a cluster's master).
 
 PYSPARK_VERSION=4.3.0
-# pinned: tests read Parquet back with DuckDB and pyarrow, whose Python APIs change between majors;
+# pinned: the arrow engines (and tests) read and sum Parquet with pyarrow and DuckDB, whose Python APIs change between majors;
 # connectorx is the Arrow-native MySQL reader of the single-machine ingest engine (docs/engines.md)
 PYTHON_PACKAGES=("pyspark==$PYSPARK_VERSION" pyarrow==26.0.1 duckdb==2.0.1 connectorx==0.4.6 pytest==9.2.0)
 

@@ -88,6 +88,15 @@ describe('deploy/docker/Dockerfile', () => {
     expect(existsSync(join(root, 'jobs', 'dataops_jobs', '__init__.py'))).toBe(true);
   });
 
+  it('installs the Python packages the jobs import, at the versions the local stack pins', () => {
+    // the arrow engines read MySQL with connectorx and sum and write files with pyarrow and DuckDB
+    const stack = readFileSync(join(root, 'scripts', 'stack.d', '50-spark.sh'), 'utf8');
+    const pinned = /PYTHON_PACKAGES=\(([^)]*)\)/.exec(stack)![1].split(/\s+/).filter((spec) => /^(pyarrow|duckdb|connectorx)==/.test(spec));
+    expect(pinned).toHaveLength(3);
+    const pip = instructions.filter((i) => i.op === 'RUN' && i.args.includes('pip install')).map((i) => i.args).join(' ');
+    for (const spec of pinned) expect({ spec, installed: pip.includes(spec) }).toEqual({ spec, installed: true });
+  });
+
   it('builds the PySpark job package at build time and points the services at it', () => {
     const runs = instructions.filter((i) => i.op === 'RUN').map((i) => i.args);
     expect(runs.some((run) => /cd jobs\b.*python3 -m zipfile -c dataops_jobs\.zip dataops_jobs/.test(run))).toBe(true);
