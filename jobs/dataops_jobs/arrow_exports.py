@@ -48,8 +48,12 @@ class ModelFiles:
     def checksums(self) -> Dict[str, Any]:
         return duckdb_checksums(self.folder, self.files, self.format, self.columns)
 
-    def copy_to_csv(self, select: Callable[[str, str], str], names: List[str], path: str, options: str) -> None:
-        """``COPY (SELECT <each column as text> FROM model) TO path``; an empty model gives an empty file."""
+    def spark_type(self, name: str) -> str:
+        return next(c["type"] for c in self.columns if c["name"] == name).strip().lower()
+
+    def copy_to_csv(self, select: Callable[[str, str, str], str], names: List[str], path: str, options: str) -> None:
+        """``COPY (SELECT <each column as text> FROM model) TO path``; an empty model gives an empty file.
+        ``select(quoted column, checksum kind, Spark type)`` is the SQL of one column's text."""
         import duckdb
 
         if self.dataset is None:
@@ -58,7 +62,7 @@ class ModelFiles:
         connection = duckdb.connect()
         try:
             register_files(connection, "model", self.dataset, self.columns)
-            expressions = ", ".join(f"{select(_quote(name), self.kind(name))} AS {_quote(name)}" for name in names)
+            expressions = ", ".join(f"{select(_quote(name), self.kind(name), self.spark_type(name))} AS {_quote(name)}" for name in names)
             connection.execute(f"COPY (SELECT {expressions} FROM model) TO {_literal(path)} ({options})")
         finally:
             connection.close()
@@ -71,17 +75,18 @@ def _utc_text(value: str) -> str:
     return f"strftime(make_timestamp(epoch_us({value})), '%Y-%m-%d %H:%M:%S.%f')"
 
 
-def _postgres_text(value: str, kind: str) -> str:
+def _postgres_text(value: str, kind: str, spark_type: str) -> str:
     """What PostgreSQL's COPY reads back as the same value: decimals in plain notation, timestamps
-    with all six fraction digits (an instant with its UTC offset), bytes as bytea's hex form."""
+    with all six fraction digits (an instant with its UTC offset, a wall time without), bytes as
+    bytea's hex form."""
     if kind == "binary":
         return f"'\\x' || lower(hex({value}))"
     if kind == "timestamp":
-        return f"{_utc_text(value)} || '+00'"
+        return f"strftime({value}, '%Y-%m-%d %H:%M:%S.%f')" if spark_type == "timestamp_ntz" else f"{_utc_text(value)} || '+00'"
     return f"CAST({value} AS VARCHAR)"
 
 
-def _mysql_text(value: str, kind: str) -> str:
+def _mysql_text(value: str, kind: str, _spark_type: str) -> str:
     """What LOAD DATA reads back as the same value. Bytes travel as hex (the load UNHEXes them),
     booleans as 1/0 (TINYINT(1)), instants as their UTC wall time (the DATETIME(6) they go to)."""
     if kind == "binary":
@@ -93,11 +98,6 @@ def _mysql_text(value: str, kind: str) -> str:
     return f"CAST({value} AS VARCHAR)"
 
 
-def _timestamp_kinds(model: ModelFiles) -> Dict[str, str]:
-    """timestamp (an instant) or timestamp_ntz (a wall time), by the column's Spark type."""
-    return {c["name"]: c["type"].lower() for c in model.columns if checksum_kind(c["type"]) == "timestamp"}
-
-
 # --- staging loads -----------------------------------------------------------------------------------
 
 def _load_files(target: Dict[str, Any], model: ModelFiles) -> Dict[str, Any]:
@@ -105,16 +105,8 @@ def _load_files(target: Dict[str, Any], model: ModelFiles) -> Dict[str, Any]:
     path = os.path.join(target["localDir"], "part-00000.csv")
     names = target["columns"]
     if target["load"] == "copy":
-        ntz = {name for name, spark_type in _timestamp_kinds(model).items() if spark_type == "timestamp_ntz"}
-
-        def text(value: str, kind: str) -> str:
-            # a wall time (DATETIME) has no offset; an instant goes with +00
-            if kind == "timestamp" and value.strip('"').replace('""', '"') in ntz:
-                return f"strftime({value}, '%Y-%m-%d %H:%M:%S.%f')"
-            return _postgres_text(value, kind)
-
         # RFC 4180 as COPY … (FORMAT csv) reads it: NULL is an unquoted empty field, '' a quoted one
-        model.copy_to_csv(text, names, path, "FORMAT csv, HEADER false")
+        model.copy_to_csv(_postgres_text, names, path, "FORMAT csv, HEADER false")
     else:
         # LOAD DATA … FIELDS ENCLOSED BY '"' ESCAPED BY '': every value quoted, NULL the bare word
         model.copy_to_csv(_mysql_text, names, path, "FORMAT csv, HEADER false, NULLSTR 'NULL', FORCE_QUOTE *")
@@ -135,13 +127,15 @@ def load_staging(target: Dict[str, Any]) -> Dict[str, Any]:
 
 # --- SFTP files ----------------------------------------------------------------------------------------
 
-def _file_text(value: str, kind: str, ntz: bool) -> str:
+def _file_text(value: str, kind: str, spark_type: str) -> str:
     """The documented CSV dialect of SFTP files (docs/export.md), as the spark engine writes it:
     bytes as base64, instants as ISO 8601 in UTC (…T10:00:00.000000Z), wall times without a zone."""
     if kind == "binary":
         return f"base64({value})"
     if kind == "timestamp":
-        return f"strftime({value}, '%Y-%m-%d %H:%M:%S.%f')" if ntz else f"strftime(make_timestamp(epoch_us({value})), '%Y-%m-%dT%H:%M:%S.%fZ')"
+        if spark_type == "timestamp_ntz":
+            return f"strftime({value}, '%Y-%m-%d %H:%M:%S.%f')"
+        return f"strftime(make_timestamp(epoch_us({value})), '%Y-%m-%dT%H:%M:%S.%fZ')"
     return f"CAST({value} AS VARCHAR)"
 
 
@@ -206,12 +200,8 @@ def write_files(target: Dict[str, Any]) -> Dict[str, Any]:
     checksums = model.checksums()
     names = [c["name"] for c in model.columns]
     if target["format"] == "csv":
-        ntz = {name for name, spark_type in _timestamp_kinds(model).items() if spark_type == "timestamp_ntz"}
         plain = os.path.join(out, "part-00000.csv")
-        model.copy_to_csv(
-            lambda value, kind: _file_text(value, kind, value.strip('"').replace('""', '"') in ntz),
-            names, plain, "FORMAT csv, HEADER true, NEW_LINE '\\r\\n'",
-        )
+        model.copy_to_csv(_file_text, names, plain, "FORMAT csv, HEADER true, NEW_LINE '\\r\\n'")
         if os.path.getsize(plain) == 0:  # an empty model still gets its header line
             with open(plain, "w", encoding="utf-8", newline="") as handle:
                 handle.write(",".join(_csv_name(n) for n in names) + "\r\n")
