@@ -136,13 +136,18 @@ def run_job(spark: SparkSession, body: Callable[[SparkSession, Dict[str, Any], D
         return 1
 
 
-def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]], Any]) -> None:
-    _die_with_parent()
+def _job_arguments(name: str) -> argparse.Namespace:
+    """The job's three files (libs/spark's SparkRunner passes their paths)."""
     parser = argparse.ArgumentParser(prog=name)
     parser.add_argument("--spec", required=True)
     parser.add_argument("--secrets", required=True)
     parser.add_argument("--result", required=True)
-    args = parser.parse_args()
+    return parser.parse_args()
+
+
+def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]], Any]) -> None:
+    _die_with_parent()
+    args = _job_arguments(name)
     spark = SparkSession.builder.getOrCreate()
     try:
         code = run_job(spark, body, args.spec, args.secrets, args.result)
@@ -159,11 +164,7 @@ def python_main(name: str, body: Callable[[Dict[str, Any], Dict[str, Any], str],
     causes may hold a connection URL, unless ``traceback_env`` is set to 1.
     """
     _die_with_parent()
-    parser = argparse.ArgumentParser(prog=name)
-    parser.add_argument("--spec", required=True)
-    parser.add_argument("--secrets", required=True)
-    parser.add_argument("--result", required=True)
-    args = parser.parse_args()
+    args = _job_arguments(name)
     code = 1
     try:
         with open(args.spec, encoding="utf-8") as handle:
