@@ -20,7 +20,7 @@ import shutil
 from typing import Any, Callable, Dict, List
 
 from .arrow_layout import data_files
-from .checksums import checksum_kind, duckdb_checksums, files_dataset, register_files
+from .checksums import checksum_kind, duckdb_checksums, duckdb_relation_checksums, files_dataset, register_files
 from .runtime import JobError, progress
 
 
@@ -143,42 +143,29 @@ def _csv_back_checksums(path: str, model: ModelFiles) -> Dict[str, Any]:
     """The CSV file read back as a reader of the documented dialect would, in the model's types, summed."""
     import duckdb
 
-    from .checksums import _duckdb_text  # noqa: PLC2701 - the same canonical text as duckdb_checksums
-
     connection = duckdb.connect()
     try:
-        types = {c["name"]: ("VARCHAR" if checksum_kind(c["type"]) in ("binary", "timestamp", "text", "float") else None) for c in model.columns}
-        columns = "{" + ", ".join(f"{_literal(c['name'])}: {_literal(types[c['name']] or _duckdb_type(c['type']))}" for c in model.columns) + "}"
+        # bytes (base64) and timestamps (ISO 8601, 'T' and 'Z' for an instant) are read as their text
+        # and turned back into the model's types here; every other column by read_csv's own type
+        as_text = {c["name"] for c in model.columns if checksum_kind(c["type"]) in ("binary", "timestamp")}
+        columns = "{" + ", ".join(f"{_literal(c['name'])}: {_literal('VARCHAR' if c['name'] in as_text else _duckdb_type(c['type']))}" for c in model.columns) + "}"
         connection.execute(
-            f"CREATE VIEW back AS SELECT * FROM read_csv({_literal(path)}, header=true, columns={columns}, quote='\"', escape='\"', "
+            f"CREATE VIEW back__text AS SELECT * FROM read_csv({_literal(path)}, header=true, columns={columns}, quote='\"', escape='\"', "
             f"allow_quoted_nulls=false, compression='auto')"
         )
-        aggregates = ["count(*) AS __rows"]
-        for index, c in enumerate(model.columns):
-            kind = checksum_kind(c["type"])
-            value = _quote(c["name"])
-            aggregates.append(f"count({value}) AS n{index}")
-            if kind == "float":
-                continue
-            if kind == "binary":
-                digest = f"md5(from_base64({value}))"
-            elif kind == "timestamp":
-                # the file's text: '…T10:00:00.000000Z' or '… 10:00:00.000000', canonical with a space and no zone
-                digest = f"md5(replace(rtrim({value}, 'Z'), 'T', ' '))"
-            else:
-                digest = f"md5({_duckdb_text(value, kind)})"
-            aggregates.append(f"coalesce(sum(('0x' || left({digest}, 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS h{index}")
-        cursor = connection.execute(f"SELECT {', '.join(aggregates)} FROM back")
-        row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
+
+        def typed(column: Dict[str, str]) -> str:
+            value = _quote(column["name"])
+            if checksum_kind(column["type"]) == "binary":
+                return f"from_base64({value}) AS {value}"
+            if checksum_kind(column["type"]) == "timestamp":
+                return f"CAST(replace(rtrim({value}, 'Z'), 'T', ' ') AS TIMESTAMP) AS {value}"
+            return value
+
+        connection.execute(f"CREATE VIEW back AS SELECT {', '.join(typed(c) for c in model.columns)} FROM back__text")
+        return duckdb_relation_checksums(connection, "back", model.columns)
     finally:
         connection.close()
-    return {
-        "rows": int(row["__rows"]),
-        "columns": {
-            c["name"]: {"nonNull": int(row[f"n{i}"]), "hash": None if checksum_kind(c["type"]) == "float" else str(row[f"h{i}"])}
-            for i, c in enumerate(model.columns)
-        },
-    }
 
 
 def _duckdb_type(spark_type: str) -> str:

@@ -100,6 +100,19 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
     """
     import duckdb
 
+    if not files:
+        return {"rows": 0, "columns": {c["name"]: {"nonNull": 0, "hash": None if checksum_kind(c["type"]) == "float" else "0"} for c in columns}, "row": "0"}
+    connection = duckdb.connect()
+    try:
+        register_files(connection, "lake", files_dataset(folder, files, fmt, columns), columns)
+        return duckdb_relation_checksums(connection, "lake", columns)
+    finally:
+        connection.close()
+
+
+def duckdb_relation_checksums(connection, relation: str, columns: List[Dict[str, str]]) -> Dict[str, Any]:
+    """Checksums of a DuckDB relation whose columns hold the values in their Spark types' DuckDB
+    types (a view over lake files, or over a CSV file read back), in one pass."""
     quote = lambda name: '"' + name.replace('"', '""') + '"'  # noqa: E731
     aggregates, names = ["count(*) AS __rows"], []
     for index, column in enumerate(columns):
@@ -114,15 +127,8 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
     texts = sorted((name, f"upper(hex({quote(name)}))" if kind == "binary" else _duckdb_text(quote(name), kind)) for _, name, kind in names if kind != "float")
     row_text = f"concat_ws(chr(31), {', '.join(f'coalesce({text}, chr(30))' for _, text in texts)})" if texts else "''"
     aggregates.append(f"coalesce(sum(('0x' || left(md5({row_text}), 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS __row")
-    if not files:
-        return {"rows": 0, "columns": {name: {"nonNull": 0, "hash": None if kind == "float" else "0"} for _, name, kind in names}, "row": "0"}
-    connection = duckdb.connect()
-    try:
-        register_files(connection, "lake", files_dataset(folder, files, fmt, columns), columns)
-        cursor = connection.execute(f"SELECT {', '.join(aggregates)} FROM lake")
-        row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
-    finally:
-        connection.close()
+    cursor = connection.execute(f"SELECT {', '.join(aggregates)} FROM {relation}")
+    row = dict(zip([d[0] for d in cursor.description], cursor.fetchone()))
     return {
         "rows": int(row["__rows"]),
         "columns": {name: {"nonNull": int(row[f"n{i}"]), "hash": None if kind == "float" else str(row[f"h{i}"])} for i, name, kind in names},
