@@ -57,10 +57,11 @@ export class ExportStage {
       const pendingJdbc = jdbc.filter((item) => item.done === undefined);
       const pendingSftp = sftp.filter((item) => !item.done);
       if (jdbc.length + sftp.length > pendingJdbc.length + pendingSftp.length) options.logger.info('some targets were already delivered by this run; left as they are');
+      let job: ExportJobResult | undefined;
       if (pendingJdbc.length + pendingSftp.length > 0) {
         options.logger.info(`export engine ${engine}: ${pendingJdbc.length} database target(s), ${pendingSftp.length} SFTP target(s)`, { engine });
+        job = await this.runJob(engine, request, pendingJdbc, pendingSftp, localRoot, options);
       }
-      const job = pendingJdbc.length + pendingSftp.length > 0 ? await this.runJob(engine, request, pendingJdbc, pendingSftp, localRoot, options) : undefined;
       const targets: TargetResult[] = [];
       for (const item of jdbc) {
         throwIfStopped(options.signal, `target ${item.table}`);
@@ -96,7 +97,7 @@ export class ExportStage {
     if (item.repository.load === 'jdbc') return staged.rows;
     const started = Date.now();
     const how = item.repository.load === 'copy' ? 'COPY' : 'LOAD DATA';
-    const rows = await item.repository.loadFiles!(item.staging, (item.model.columns ?? []).map(({ name, type }) => ({ name, type })), staged.files ?? []);
+    const rows = await item.repository.loadFiles!(item.staging, modelColumns(item.model), staged.files ?? []);
     options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${item.staging} by ${how} in ${Date.now() - started} ms`, { table: item.table, rows });
     if (rows !== staged.rows) {
       throw new TerminalError(`export ${item.model.name} -> ${item.table}: ${how} took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });

@@ -172,14 +172,7 @@ export class IngestStage {
     let by: 'rows' | 'columns' = 'rows';
     if (mismatches.length > 0) {
       const again = (await scans.scan(plan, 'row')).checksums;
-      if (compareChecksums(source, again).length === 0 && onlyRowsDiffer(mismatches)) {
-        // the same rows still: the per-column sums name the column that differs
-        by = 'columns';
-        mismatches = compareChecksums((await scans.scan(plan, 'column')).checksums, written.checksums);
-        if (mismatches.length === 0) {
-          options.logger.warn(`table ${plan.table}: the row checksums differ but every column's checksum matches; committed`, { table: plan.table });
-        }
-      } else if (compareChecksums(source, again).length > 0) {
+      if (compareChecksums(source, again).length > 0) {
         status = 'source changed';
         options.logger.warn(`table ${plan.table}: the source changed during the read; lake and source not comparable this run`, {
           table: plan.table,
@@ -188,6 +181,13 @@ export class IngestStage {
           written: written.rows,
         });
         mismatches = [];
+      } else if (onlyRowsDiffer(mismatches)) {
+        // the same rows still: the per-column sums name the column that differs
+        by = 'columns';
+        mismatches = compareChecksums((await scans.scan(plan, 'column')).checksums, written.checksums);
+        if (mismatches.length === 0) {
+          options.logger.warn(`table ${plan.table}: the row checksums differ but every column's checksum matches; committed`, { table: plan.table });
+        }
       }
     }
     if (mismatches.length > 0) {
