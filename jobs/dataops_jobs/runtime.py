@@ -10,8 +10,10 @@ import json
 import os
 import sys
 import threading
+import time
 import traceback
-from typing import Any, Callable, Dict, Optional
+from contextlib import contextmanager
+from typing import Any, Callable, Dict, Iterator, Optional
 
 from pyspark.sql import SparkSession
 
@@ -38,6 +40,16 @@ def quote_identifier(name: str) -> str:
 
 
 _stdout_lock = threading.Lock()
+
+
+@contextmanager
+def timed(what: str) -> Iterator[None]:
+    """Writes how long a phase took to the job log (stderr): where a slow run spends its time."""
+    started = time.monotonic()
+    try:
+        yield
+    finally:
+        print(f"dataops timing: {what} took {time.monotonic() - started:.2f} s", file=sys.stderr, flush=True)
 
 
 def progress(**fields: Any) -> None:

@@ -6,7 +6,7 @@ from pyspark.sql import DataFrame, SparkSession, Window
 from pyspark.sql import functions as F
 
 from .raw_reader import read_raw
-from .runtime import JobError, progress
+from .runtime import JobError, progress, timed
 from .runtime import quote_identifier as _q
 from .transform_checks import run_checks
 
@@ -157,26 +157,30 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
         if check["type"] == "sql":
             used |= relations(spark, check["sql"], f"check {check['name']}", check["name"]) & known
     reconciliation = []
-    for raw in spec["raw"]:
-        if raw["table"] in used:
-            register_raw(spark, raw)
-            reconciliation.append(raw)
+    with timed("registering the raw tables"):
+        for raw in spec["raw"]:
+            if raw["table"] in used:
+                register_raw(spark, raw)
+                reconciliation.append(raw)
     deps = {m["name"]: references(spark, m, known) for m in spec["models"]}
     ordered = order_models(spec["models"], deps)
-    frames = {m["name"]: define(spark, m) for m in ordered}
+    with timed("defining the models"):
+        frames = {m["name"]: define(spark, m) for m in ordered}
     reads_models = {name for name, reads in deps.items() if any(dep in frames for dep in reads)}
     results, merged = [], []
     for model in ordered:
         progress(model=model["name"], phase="writing")
         spark.sparkContext.setJobDescription(f"model {model['name']}")
         rows_of = materialize(spark, model, _on_written(spark, model, frames[model["name"]], reads_models))
-        write(rows_of, model)
+        with timed(f"model {model['name']}: writing"):
+            write(rows_of, model)
         written = _with_metadata(spark.read.format(model["format"]).load(model["path"]), frames[model["name"]])
         if _is_merge(model):
             merged.append((model, written))  # later models read its new rows only, as they were defined
         else:
             written.createOrReplaceTempView(_q(model["name"]))  # checks and later models read the new version
-        rows = written.count()
+        with timed(f"model {model['name']}: counting the written rows"):
+            rows = written.count()
         progress(model=model["name"], phase="written", rows=rows)
         results.append({
             "name": model["name"], "rows": rows, "path": model["path"], "format": model["format"],
@@ -185,7 +189,8 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
         })
     for model, written in merged:
         written.createOrReplaceTempView(_q(model["name"]))  # checks see the new version
-    checks = run_checks(spark, spec["checks"], reconciliation)
+    with timed("checks"):
+        checks = run_checks(spark, spec["checks"], reconciliation)
     return {"models": results, "checks": checks}
 
 

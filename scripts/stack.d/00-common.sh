@@ -124,11 +124,24 @@ write_env() {
     echo "export DATAOPS_SPARK_SUBMIT=$VENV/bin/spark-submit"
     echo "export PYSPARK_PYTHON=$VENV/bin/python"
     echo "export DATAOPS_JDBC_JARS=$jars"
+    echo "export DATAOPS_LOCAL_FS_JAR=$JARS/localfs/dataops-localfs.jar"
     echo "export DATAOPS_KAFKA_JARS=$JARS/kafka"
     if [ "$with_hdfs" = yes ]; then hdfs_env_lines; fi
     if [ "${2:-no}" = yes ]; then spark_cluster_env_lines; fi
     if [ "${3:-no}" = yes ]; then kafka_cluster_env_lines; fi
   } > "$ENV_FILE"
+}
+
+# builds a small Maven project of this repository (jobs/localfs) into $target/<finalName>.jar, again only when its sources changed
+maven_package() {
+  local project=$1 target=$2 jar
+  jar="$target/$(basename "$project" | sed 's/^/dataops-/').jar"
+  if [ -f "$jar" ] && [ -z "$(find "$project/pom.xml" "$project/src" -type f -newer "$jar")" ]; then return; fi
+  say "building $(basename "$jar") with Maven"
+  mkdir -p "$target"
+  (cd "$project" && mvn -q -B -Dstyle.color=never package -DskipTests) || die 1 "Maven could not build $project"
+  cp "$project/target/$(basename "$jar")" "$jar"
+  rm -rf "$project/target"
 }
 
 maven_copy() {

@@ -13,6 +13,8 @@ ensure_spark() {
     "$VENV/bin/pip" install -q "${PYTHON_PACKAGES[@]}" || die 1 "pip could not install ${PYTHON_PACKAGES[*]}"
   fi
   maven_copy "$POMS/jdbc" "$JARS/jdbc"
+  # Hadoop's local file system without a chmod process per file written (jobs/localfs)
+  maven_package "$REPO/jobs/localfs" "$JARS/localfs"
 }
 
 start_cron() {

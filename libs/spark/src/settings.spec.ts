@@ -19,4 +19,19 @@ describe(resolveSparkSettings.name, () => {
       expect(resolveSparkSettings(spark('local[*]', { [threshold]: '32' }), '/jobs', {}).conf[threshold]).toBe('32');
     });
   });
+
+  describe("Hadoop's local file system without a chmod process per file", () => {
+    const jar = { DATAOPS_LOCAL_FS_JAR: '/jars/localfs/dataops-localfs.jar' };
+
+    it('puts the built file system on the driver class path when Spark runs locally', () => {
+      const { conf } = resolveSparkSettings(spark('local[*]'), '/jobs', jar);
+      expect(conf['spark.hadoop.fs.file.impl']).toBe('io.dataops.hadoop.NioLocalFileSystem');
+      expect(conf['spark.driver.extraClassPath']).toBe('/jars/localfs/dataops-localfs.jar');
+    });
+
+    it("keeps Hadoop's own file system when the jar was not built, or on a cluster", () => {
+      expect(resolveSparkSettings(spark('local[*]'), '/jobs', {}).conf).not.toHaveProperty('spark.hadoop.fs.file.impl');
+      expect(resolveSparkSettings(spark('spark://master:7077'), '/jobs', jar).conf).not.toHaveProperty('spark.hadoop.fs.file.impl');
+    });
+  });
 });

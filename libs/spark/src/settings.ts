@@ -43,13 +43,25 @@ const localConf: Record<string, string> = {
  * and tests are not. Without `spark.keepDriver`, a long-lived process on a local master keeps one
  * driver: on one machine it costs only memory; on a cluster it would hold executors while idle.
  */
+/**
+ * Only for a local master, when `scripts/stack` (or the image) built jobs/localfs: Hadoop's local
+ * file system without the `chmod` process it starts per file and folder written when Hadoop's
+ * native library is missing, as with PySpark's (a model partitioned by day: 1,105 processes, ~10 s).
+ * On the driver's class path, not `--jars`: spark-submit opens file:// paths before it loads those.
+ */
+function localFileSystemConf(jar: string | undefined): Record<string, string> {
+  if (!jar) return {};
+  return { 'spark.driver.extraClassPath': jar, 'spark.hadoop.fs.file.impl': 'io.dataops.hadoop.NioLocalFileSystem' };
+}
+
 export function resolveSparkSettings(
   config: SparkConfig,
   jobsDir: string,
   env: NodeJS.ProcessEnv = process.env,
   longLived = false,
 ): SparkSettings {
-  const conf: Record<string, string> = { ...baseConf, ...(isLocalMaster(config.master) ? localConf : {}) };
+  const local = isLocalMaster(config.master);
+  const conf: Record<string, string> = { ...baseConf, ...(local ? { ...localConf, ...localFileSystemConf(env.DATAOPS_LOCAL_FS_JAR) } : {}) };
   for (const [key, value] of Object.entries(config.conf)) conf[key] = String(value);
   return {
     submit: config.submit ?? env.DATAOPS_SPARK_SUBMIT ?? 'spark-submit',
@@ -59,6 +71,6 @@ export function resolveSparkSettings(
     python: env.PYSPARK_PYTHON,
     jobsDir,
     prebuiltJobsZip: env.DATAOPS_JOBS_ZIP,
-    keepDriver: config.keepDriver ?? (longLived && isLocalMaster(config.master)),
+    keepDriver: config.keepDriver ?? (longLived && local),
   };
 }
