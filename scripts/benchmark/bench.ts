@@ -20,6 +20,7 @@ import { dataops, dataopsJson, execute, ingestProfile, median, secondsBetween, s
 import { PsqlCopy } from './postgres-copy';
 import { report, type Figure, type Results, type StageTimes } from './report';
 import { ServicesBench } from './services-run';
+import { measureStreaming } from './streaming';
 
 interface Options {
   scale: number;
@@ -390,6 +391,18 @@ async function main(): Promise<void> {
         dropLater.pop();
       }
       write(`scaling at scale ${scale}`);
+    }
+
+    // --- streaming: one table at least four times the arrow reader's memory limit (streaming.ts) --
+    if (options.quick) skip('`--quick`: the streaming figure (one table four times the arrow reader\'s memory limit).');
+    else {
+      try {
+        results.streaming = await measureStreaming(join(root, 'streaming'));
+      } catch (error) {
+        // e.g. no cgroup v1 memory controller on this machine: a note instead of the figure
+        skip(`The streaming figure: ${(error as Error).message}`);
+      }
+      write('streaming');
     }
     write();
     console.log(readFileSync(options.out, 'utf8'));
