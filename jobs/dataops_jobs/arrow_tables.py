@@ -22,6 +22,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import threading
 import time
 import uuid
@@ -44,7 +45,11 @@ BATCH_ROWS = int(os.environ.get("DATAOPS_ARROW_BATCH_ROWS", "65536"))
 PROGRESS_SECONDS = float(os.environ.get("DATAOPS_PROGRESS_SECONDS", "2"))
 # a row group is written when this many rows or bytes are buffered (Spark's parquet.block.size is 128 MB)
 ROW_GROUP_ROWS = 1_048_576
-ROW_GROUP_BYTES = int(os.environ.get("DATAOPS_ARROW_ROW_GROUP_BYTES", str(64 * 1024 * 1024)))
+ROW_GROUP_BYTES = int(os.environ.get("DATAOPS_ARROW_ROW_GROUP_BYTES", str(32 * 1024 * 1024)))
+# a slice of a table with an integer key is read as key ranges of about this many bytes, one query
+# after the other: ConnectorX buffers a query's result ahead of the writer without bound, so the
+# reader's memory follows its largest query, not the table's size (issue 11: streaming)
+CHUNK_BYTES = int(os.environ.get("DATAOPS_ARROW_CHUNK_BYTES", str(32 * 1024 * 1024)))
 
 # the session of each connection: UTC, so TIMESTAMP's text is the UTC instant (the Spark path's
 # Connector/J sets connectionTimeZone=UTC + forceConnectionTimeZoneToSession), and utf8mb4 results
@@ -479,6 +484,12 @@ class RowsRead:
 
 
 def _read_slice(source: Source, query: str, columns: Sequence[Column], schema: pa.Schema, writer: _SliceWriter, read: RowsRead) -> None:
+    """One query into the slice's writer (the Sqoop engine passes its own reader of the same shape)."""
+    _read_query(source, query, columns, schema, writer, read, BATCH_ROWS)
+    writer.close()
+
+
+def _read_query(source: Source, query: str, columns: Sequence[Column], schema: pa.Schema, writer: _SliceWriter, read: RowsRead, batch_rows: int) -> None:
     import connectorx as cx  # imported here: the module loads without it (tests of the pure parts)
 
     reader = cx.read_sql(
@@ -487,11 +498,86 @@ def _read_slice(source: Source, query: str, columns: Sequence[Column], schema: p
         return_type="arrow_stream",
         protocol="binary",
         pre_execution_query=list(SESSION_SETUP),
-        batch_size=BATCH_ROWS,
+        batch_size=batch_rows,
     )
     for batch in reader:
         writer.add(convert_batch(batch, columns, schema))
         read.add(batch.num_rows)
+
+
+def _query_row(source: Source, sql: str) -> List[Any]:
+    import connectorx as cx
+
+    table = cx.read_sql(source.connectorx_url(), sql, return_type="arrow", protocol="text", pre_execution_query=list(SESSION_SETUP))
+    return [table.column(index)[0].as_py() if table.num_rows else None for index in range(table.num_columns)]
+
+
+class Chunking:
+    """How a table's slices are read in key ranges: its integer key, its rows, and bytes per row."""
+
+    def __init__(self, key: str, rows: int, row_bytes: int, slices: int):
+        self.key = key
+        self.rows = rows
+        self.row_bytes = max(1, row_bytes)
+        self.slices = max(1, slices)
+
+    @property
+    def batch_rows(self) -> int:
+        # a batch is converted whole: a few per chunk keeps wide rows' batches small too
+        return max(1024, min(BATCH_ROWS, CHUNK_BYTES // 4 // self.row_bytes))
+
+    def predicates(self, predicate: str, low: Optional[int], high: Optional[int]) -> List[str]:
+        """The slice's predicate cut into key ranges over [low, high] (its keys), plus its NULL keys."""
+        chunks = -(-int(self.rows / self.slices * self.row_bytes) // CHUNK_BYTES)
+        if low is None or high is None or chunks <= 1:
+            return [predicate]
+        key = _q(self.key)
+
+        def condition(start: Optional[int], end: Optional[int]) -> str:
+            return " AND ".join(([f"{key} >= {start}"] if start is not None else []) + ([f"{key} < {end}"] if end is not None else []))
+
+        return [f"({predicate}) AND {key} IS NULL"] + [f"({predicate}) AND {condition(*bounds)}" for bounds in key_ranges(low, high, chunks)]
+
+
+def key_ranges(low: int, high: int, count: int) -> List[Tuple[Optional[int], Optional[int]]]:
+    """At most `count` ranges [start, end) of equal width covering low..high, the first open below
+    and the last open above (None), so every key of the slice falls in exactly one."""
+    width = max(1, -(-(high - low + 1) // count))
+    bounds = list(range(low + width, high + 1, width))
+    edges: List[Optional[int]] = [None, *bounds, None]
+    return list(zip(edges, edges[1:]))
+
+
+def _chunking(source: Source, table: Dict[str, Any], schema: pa.Schema, slices: int) -> Optional[Chunking]:
+    """Chunking for a table worth it (an integer key, more rows than one chunk holds), else None."""
+    key, rows = table.get("chunkColumn"), int(table.get("estimatedRows") or 0)
+    if not key or rows == 0:
+        return None
+    name = str(table["table"]).replace("\\", "\\\\").replace("'", "''")
+    average = _query_row(source, f"SELECT CAST(AVG_ROW_LENGTH AS CHAR) FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = '{name}'")[0]
+    # InnoDB's statistics can be stale (0 for a table just filled): then the columns' widths
+    row_bytes = int(average or 0) or schema_row_bytes(schema)
+    if rows * row_bytes <= CHUNK_BYTES:
+        return None
+    return Chunking(key, rows, row_bytes, slices)
+
+
+def schema_row_bytes(schema: pa.Schema, variable: int = 64) -> int:
+    """A row's size from its Arrow types: fixed widths as they are, text and bytes as `variable`."""
+    return sum(max(1, field.type.bit_width // 8) if pa.types.is_primitive(field.type) or pa.types.is_decimal(field.type) else variable for field in schema)
+
+
+def _read_slice_in_chunks(source: Source, table: Dict[str, Any], columns: Sequence[Column], predicate: str, chunking: Chunking,
+                          schema: pa.Schema, writer: _SliceWriter, read: RowsRead) -> None:
+    key = _q(chunking.key)
+    low, high = _query_row(source, f"SELECT CAST(MIN({key}) AS CHAR), CAST(MAX({key}) AS CHAR) FROM {table['query']} WHERE {predicate}")
+    chunks = chunking.predicates(predicate, None if low is None else int(low), None if high is None else int(high))
+    # one write per line: slices log from threads
+    sys.stderr.write(f"table {table['table']}: slice {predicate} read in {len(chunks)} key range(s) of ~{CHUNK_BYTES} bytes "
+                     f"({chunking.row_bytes} bytes per row at the source)\n")
+    sys.stderr.flush()
+    for chunk in chunks:
+        _read_query(source, slice_query(table, columns, chunk), columns, schema, writer, read, chunking.batch_rows)
     writer.close()
 
 
@@ -562,6 +648,7 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
         fmt = table.get("format", "parquet")
         writers = [_slice_writer(staging, f"part-{index:05d}-{job}-c000{extension}.{fmt}", schema, codec, table) for index in range(len(slices))]
         queries = [slice_query(table, columns, predicate) for predicate in slices]
+        chunking = None if read_slice else _chunking(source, table, schema, len(slices))
         read = RowsRead(name)
         errors: List[BaseException] = []
 
@@ -569,7 +656,10 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
             if errors:
                 return  # another slice failed: the table fails, no need to read on
             try:
-                (read_slice or _read_slice)(source, queries[index], columns, schema, writers[index], read)
+                if chunking:
+                    _read_slice_in_chunks(source, table, columns, slices[index], chunking, schema, writers[index], read)
+                else:
+                    (read_slice or _read_slice)(source, queries[index], columns, schema, writers[index], read)
             except BaseException as error:  # noqa: BLE001 - ConnectorX panics are BaseExceptions
                 if isinstance(error, (KeyboardInterrupt, SystemExit)):
                     raise

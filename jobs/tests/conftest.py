@@ -122,11 +122,11 @@ def progress_lines(stdout: str) -> List[Dict[str, Any]]:
     return [json.loads(line[len(prefix):]) for line in stdout.splitlines() if line.startswith(prefix)]
 
 
-def run_arrow(folder: Path, spec: Dict[str, Any], login: Dict[str, str]) -> Dict[str, Any]:
+def run_arrow(folder: Path, spec: Dict[str, Any], login: Dict[str, str], env: Optional[Dict[str, str]] = None) -> Dict[str, Any]:
     files = write_job_files(folder, spec, login)
     done = subprocess.run(
         ["nice", "-n", "15", PYTHON, str(JOBS / "arrow_ingest.py"), "--spec", str(files["spec"]), "--secrets", str(files["secrets"]), "--result", str(files["result"])],
-        capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        capture_output=True, text=True, timeout=900, env={**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})},
     )
     return {"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr, "result": json.loads(files["result"].read_text()), "files": files}
 

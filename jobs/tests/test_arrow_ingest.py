@@ -264,6 +264,29 @@ def test_overwrite_leaves_no_stale_files(source, tmp_path):
     assert not done["files"]["secrets"].exists(), "the secrets file is removed once read"
 
 
+def test_a_table_read_in_key_ranges_holds_the_rows_of_one_read_per_slice(source, tmp_path):
+    """Streaming (issue 11): each slice cut into many small key ranges, NULL keys included."""
+    login = source["db"].login
+    source["db"].run("ANALYZE TABLE `order items`", source["database"])  # the row length the engine sizes ranges by
+    whole = build_spec(source, tmp_path / "whole")
+    whole["tables"] = whole["tables"][1:2]
+    chunked = build_spec(source, tmp_path / "chunked")
+    chunked["tables"] = chunked["tables"][1:2]
+    chunked["tables"][0].update(chunkColumn="k", estimatedRows=100)
+
+    read_whole = run_arrow(tmp_path / "whole-job", whole, login)
+    read_chunked = run_arrow(tmp_path / "chunked-job", chunked, login, env={"DATAOPS_ARROW_CHUNK_BYTES": "400"})
+
+    assert read_whole["code"] == 0 and read_chunked["code"] == 0, (read_whole["result"], read_chunked["result"])
+    ranges = [line for line in read_chunked["stderr"].splitlines() if "key range(s)" in line]
+    counts = [int(line.split(" read in ")[1].split()[0]) for line in ranges]
+    # five slices; the last (k >= 1000) holds no rows, so it is one range
+    assert len(counts) == 5 and sorted(counts)[1:] == [count for count in sorted(counts)[1:] if count > 2], read_chunked["stderr"][-2000:]
+    rows = {name: _comparable(_read(spec["tables"][0]["dataPath"]), "row_id") for name, spec in (("whole", whole), ("chunked", chunked))}
+    assert len(rows["chunked"]) == 100 and rows["chunked"] == rows["whole"]
+    assert read_chunked["result"]["result"]["tables"][0]["checksums"] == read_whole["result"]["result"]["tables"][0]["checksums"]
+
+
 def test_sql_error_is_terminal_with_the_table_as_subject(source, tmp_path):
     spec = build_spec(source, tmp_path / "lake")
     # its own folder: two tables sharing one would clean each other's staging folders

@@ -8,7 +8,8 @@ import pyarrow as pa
 import pytest
 
 from conftest import run_arrow
-from dataops_jobs.arrow_tables import Column, RowsRead, parse_custom_schema, parse_source, parse_temporal, slice_query
+from dataops_jobs import arrow_tables
+from dataops_jobs.arrow_tables import Chunking, Column, RowsRead, key_ranges, parse_custom_schema, parse_source, parse_temporal, slice_query
 from dataops_jobs.runtime import JobError
 
 
@@ -120,3 +121,21 @@ def test_a_long_read_tells_its_rows_every_few_seconds_not_every_batch(capsys):
     read.add(1000)
     lines = [json.loads(line.split(" ", 1)[1]) for line in capsys.readouterr().out.splitlines()]
     assert lines == [{"table": "orders", "phase": "reading", "rows": 11000}]
+
+
+@pytest.mark.parametrize("low,high,count", [(1, 1000, 7), (-5, 5, 3), (10, 10, 4), (0, 2**63 - 1, 16), (3, 9, 100)])
+def test_key_ranges_put_every_key_of_the_slice_in_exactly_one_range(low, high, count):
+    ranges = key_ranges(low, high, count)
+    assert ranges[0][0] is None and ranges[-1][1] is None and len(ranges) <= count
+    assert all(end == start for (_, end), (start, _) in zip(ranges, ranges[1:]))  # contiguous, no gap, no overlap
+    for key in {low, high, (low + high) // 2, low + 1, high - 1} & set(range(low, high + 1)) if high - low < 10**6 else {low, high, (low + high) // 2}:
+        assert sum((start is None or key >= start) and (end is None or key < end) for start, end in ranges) == 1
+
+
+def test_a_slice_larger_than_a_chunk_is_read_in_key_ranges_and_its_null_keys(monkeypatch):
+    monkeypatch.setattr(arrow_tables, "CHUNK_BYTES", 1000)
+    chunking = Chunking("k`ey", rows=400, row_bytes=10, slices=2)  # 2000 bytes per slice: two ranges
+    assert chunking.predicates("p", 1, 100) == ["(p) AND `k``ey` IS NULL", "(p) AND `k``ey` < 51", "(p) AND `k``ey` >= 51"]
+    assert chunking.predicates("p", None, None) == ["p"]  # a slice without rows
+    assert Chunking("k", rows=100, row_bytes=10, slices=2).predicates("p", 1, 100) == ["p"]  # fits one chunk
+

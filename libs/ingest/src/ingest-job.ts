@@ -58,6 +58,9 @@ export function ingestJobSpec(connection: MysqlConnection, maxConnections: numbe
       table: plan.table,
       query: readQuery(plan),
       slices: plan.slices,
+      // the arrow engine reads a large table's slices in ranges of this key: memory bounded, not the table's size
+      chunkColumn: plan.chunkColumn ?? null,
+      estimatedRows: plan.estimatedRows,
       customSchema: customSchema(plan.columns),
       casts: textCasts(plan.columns),
       dataPath,

@@ -12,6 +12,11 @@ export interface TablePlan {
   checkColumn: string | null;
   mergeKey: string[] | null;
   splitColumn: string | null;
+  /**
+   * An integer key (the split column, or the key that would be) the arrow engine reads a large
+   * slice by, in ranges one after another, so that its memory does not grow with the table
+   */
+  chunkColumn?: string | null;
   /** one SQL predicate per slice; Spark reads each slice over its own connection */
   slices: string[];
   /** the rows this run reads: the table's filter and the incremental bounds */
@@ -68,6 +73,7 @@ export async function planTable(table: SourceTable, previous: LakeManifest | und
     checkColumn,
     mergeKey: mode === 'lastmodified' ? (settings.mergeKey ?? null) : null,
     splitColumn: points.length > 0 ? splitColumn : null,
+    chunkColumn: splitColumn && INTEGER.test(columnType(table, splitColumn)) ? splitColumn : null,
     slices: slicePredicates(splitColumn, points),
     where,
     columns,
