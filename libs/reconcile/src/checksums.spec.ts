@@ -1,5 +1,5 @@
 import { addChecksums, byCodePoint, checksumKind, compareChecksums, countedOnly, describeMismatches, onlyRowsDiffer, type TableChecksums } from './checksums';
-import { canonicalText, checksumQuery } from './sql';
+import { canonicalText, checksumQuery, mysqlDecimalText } from './sql';
 
 const lake: TableChecksums = {
   rows: 3,
@@ -69,6 +69,19 @@ describe('checksum SQL', () => {
   it('renders a PostgreSQL interval the way MySQL prints a TIME, sign and hours beyond a day included', () => {
     const sql = canonicalText('postgres', 'text', '"t"', 'interval', 'time(6)');
     expect(sql).toContain(`'-' || to_char(-"t", 'HH24:MI:SS.US')`);
+  });
+
+  it('trims a MySQL decimal of a known scale without asking each value for a point', () => {
+    expect(mysqlDecimalText('`price`', 2)).toBe("TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(`price` AS CHAR)))");
+    expect(mysqlDecimalText('`units`', 0)).toBe('CAST(`units` AS CHAR)');
+  });
+
+  it('converts a MySQL row text to utf8mb4 unless the column says it is already', () => {
+    const sql = checksumQuery('mysql', [
+      { name: 'a', value: '`a`', canonical: 'CAST(`a` AS CHAR)', utf8mb4: true },
+      { name: 'b', value: '`b`', canonical: '`b`' },
+    ], '`t`', 'row');
+    expect(sql).toContain('CONCAT_WS(CHAR(31 USING utf8mb4), COALESCE(CAST(`a` AS CHAR), CHAR(30 USING utf8mb4)), COALESCE(CONVERT(`b` USING utf8mb4), CHAR(30 USING utf8mb4)))');
   });
 
   it('hashes the bytes of a binary column and leaves float columns out of the sum', () => {
