@@ -114,15 +114,19 @@ def _load_files(target: Dict[str, Any], model: ModelFiles) -> Dict[str, Any]:
 
 
 def load_staging(target: Dict[str, Any]) -> Dict[str, Any]:
-    model = ModelFiles(target["model"], [c for c in target["modelColumns"] if c["name"] in target["columns"]])
-    checksums = model.checksums()
-    result: Dict[str, Any] = {"name": target["name"], "rows": checksums["rows"], "checksums": checksums}
-    if target["load"] in ("copy", "infile"):
-        result.update(_load_files(target, model))
-        progress(target=target["name"], phase="written", rows=checksums["rows"])
-    elif target["load"] != "none":
+    """The load file first, announced (phase "files") so the stage can load it while the model is
+    summed here: the COPY and the checksums overlap instead of following each other (issue 11)."""
+    if target["load"] not in ("copy", "infile", "none"):
         raise JobError(f"target {target['name']}: the arrow export engine loads by COPY or LOAD DATA only, not {target['load']}; use the spark engine", subject=target["name"])
-    return result
+    model = ModelFiles(target["model"], [c for c in target["modelColumns"] if c["name"] in target["columns"]])
+    loaded: Dict[str, Any] = {}
+    if target["load"] != "none":
+        loaded = _load_files(target, model)
+        progress(target=target["name"], phase="files", files=loaded["files"])
+    checksums = model.checksums()
+    if loaded:
+        progress(target=target["name"], phase="written", rows=checksums["rows"])
+    return {"name": target["name"], "rows": checksums["rows"], "checksums": checksums, **loaded}
 
 
 # --- SFTP files ----------------------------------------------------------------------------------------

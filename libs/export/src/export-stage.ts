@@ -34,6 +34,8 @@ export class ExportStage {
     const sftp: SftpDelivery[] = [];
     const engine = exportEngineOf(this.loaded.config, pipeline);
     const localRoot = await mkdtemp(join(tmpdir(), `dataops-export-${request.runId.replace(/[^\w.-]/g, '_')}-`));
+    // loads started while the job still runs (rows each took), by target name
+    const earlyLoads = new Map<string, Promise<number>>();
     try {
       for (const target of pipeline.export) {
         const model = request.models.find((candidate) => candidate.name === target.model);
@@ -60,7 +62,14 @@ export class ExportStage {
       let job: ExportJobResult | undefined;
       if (pendingJdbc.length + pendingSftp.length > 0) {
         options.logger.info(`export engine ${engine}: ${pendingJdbc.length} database target(s), ${pendingSftp.length} SFTP target(s)`, { engine });
-        job = await this.runJob(engine, request, pendingJdbc, pendingSftp, localRoot, options);
+        // the arrow engine announces each load file before it sums the model: the load starts then
+        const startLoad = (name: string, files: string[]) => {
+          const item = pendingJdbc.find((candidate) => jdbcName(candidate) === name);
+          if (item && item.target.loader !== 'sqoop' && item.repository.load !== 'jdbc' && !earlyLoads.has(name)) {
+            earlyLoads.set(name, handledLater(this.loadFiles(item, files, options)));
+          }
+        };
+        job = await this.runJob(engine, request, pendingJdbc, pendingSftp, localRoot, options, startLoad);
       }
       const targets: TargetResult[] = [];
       for (const item of jdbc) {
@@ -68,7 +77,7 @@ export class ExportStage {
         const result =
           item.done !== undefined
             ? { type: 'jdbc' as const, name: `${item.target.connection}:${item.table}`, table: item.table, rows: item.done, files: [] }
-            : await this.finishJdbc(item, job!.staged.find((staged) => staged.name === jdbcName(item))!, options);
+            : await this.finishJdbc(item, job!.staged.find((staged) => staged.name === jdbcName(item))!, options, earlyLoads.get(jdbcName(item)));
         options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows, done: true });
         targets.push(result);
       }
@@ -80,28 +89,40 @@ export class ExportStage {
       }
       return { logicalDate: request.logicalDate, targets };
     } finally {
+      // a load may still run when the job failed: its connection and files are needed until it ends
+      await Promise.allSettled(earlyLoads.values());
       await Promise.all([...jdbc.map((item) => item.repository.close()), ...sftp.map((item) => item.sftp.close())]);
       await rm(localRoot, { recursive: true, force: true });
     }
   }
 
-  private async finishJdbc(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions): Promise<TargetResult> {
-    const result = await finishJdbcExport(item, await this.fillStaging(item, staged, options, item.runId), staged.checksums);
+  private async finishJdbc(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions, earlyLoad?: Promise<number>): Promise<TargetResult> {
+    const result = await finishJdbcExport(item, await this.fillStaging(item, staged, options, item.runId, earlyLoad), staged.checksums);
     options.logger.info(`target ${result.name}: ${result.rows} rows switched in; rows and ${result.reconciliation?.columns ?? 0} column checksums matched the warehouse`, { table: item.table, rows: result.rows });
     return result;
   }
 
-  /** COPY targets: the job wrote CSV files, loaded here; JDBC targets: the job filled staging itself. */
-  private async fillStaging(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions, runId: string): Promise<number> {
+  /**
+   * COPY targets: the job wrote CSV files, loaded here (or already loading: `earlyLoad`); JDBC
+   * targets: the job filled staging itself.
+   */
+  private async fillStaging(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions, runId: string, earlyLoad?: Promise<number>): Promise<number> {
     if (item.target.loader === 'sqoop') return this.sqoopIntoStaging(item, staged, options, runId);
     if (item.repository.load === 'jdbc') return staged.rows;
-    const started = Date.now();
-    const how = item.repository.load === 'copy' ? 'COPY' : 'LOAD DATA';
-    const rows = await item.repository.loadFiles!(item.staging, modelColumns(item.model), staged.files ?? []);
-    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${item.staging} by ${how} in ${Date.now() - started} ms`, { table: item.table, rows });
+    const rows = await (earlyLoad ?? this.loadFiles(item, staged.files ?? [], options));
     if (rows !== staged.rows) {
+      const how = item.repository.load === 'copy' ? 'COPY' : 'LOAD DATA';
       throw new TerminalError(`export ${item.model.name} -> ${item.table}: ${how} took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
     }
+    return rows;
+  }
+
+  /** The job's load files into the target's staging table, by COPY or LOAD DATA. */
+  private async loadFiles(item: PreparedJdbcExport, files: string[], options: StageRunOptions): Promise<number> {
+    const started = Date.now();
+    const how = item.repository.load === 'copy' ? 'COPY' : 'LOAD DATA';
+    const rows = await item.repository.loadFiles!(item.staging, modelColumns(item.model), files);
+    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${item.staging} by ${how} in ${Date.now() - started} ms`, { table: item.table, rows });
     return rows;
   }
 
@@ -132,7 +153,15 @@ export class ExportStage {
     return result.rows;
   }
 
-  private async runJob(engine: ExportEngine, request: ExportRequest, jdbc: PreparedJdbcExport[], sftp: SftpDelivery[], localRoot: string, options: StageRunOptions) {
+  private async runJob(
+    engine: ExportEngine,
+    request: ExportRequest,
+    jdbc: PreparedJdbcExport[],
+    sftp: SftpDelivery[],
+    localRoot: string,
+    options: StageRunOptions,
+    onFilesWritten: (target: string, files: string[]) => void,
+  ) {
     const secrets: Record<string, { user: string; password: string }> = {};
     for (const item of jdbc) {
       const connection = this.loaded.config.connections[item.target.connection];
@@ -175,8 +204,10 @@ export class ExportStage {
         signal: options.signal,
         logFile: options.jobLogPath,
         onLog: (line) => options.logger.debug(line, { spark: true }),
-        onProgress: (progress) =>
-          options.onProgress?.({ stage: 'export', subject: String(progress.target ?? ''), rows: Number(progress.rows ?? 0) || undefined, phase: String(progress.phase ?? '') }),
+        onProgress: (progress) => {
+          if (progress.phase === 'files' && Array.isArray(progress.files)) onFilesWritten(String(progress.target ?? ''), progress.files.map(String));
+          else options.onProgress?.({ stage: 'export', subject: String(progress.target ?? ''), rows: Number(progress.rows ?? 0) || undefined, phase: String(progress.phase ?? '') });
+        },
       },
       exportJobResult,
     );
@@ -190,3 +221,9 @@ const modelColumns = (model: ModelResult) => (model.columns ?? []).map(({ name, 
 const jdbcTlsOf = (connection: Connection | undefined, name: string) => (connection && connection.type !== 'sftp' ? (jdbcTlsSpec(connection, undefined, name) ?? null) : null);
 const jdbcName = (item: PreparedJdbcExport) => `${item.target.connection}:${item.table}`;
 const sftpName = (item: SftpDelivery) => `${item.target.connection}:${item.remoteDir}`;
+
+/** The promise, marked handled: a load started early may fail before the stage awaits it, in its turn. */
+function handledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
+}
