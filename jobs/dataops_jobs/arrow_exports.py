@@ -45,8 +45,8 @@ class ModelFiles:
     def kind(self, name: str) -> str:
         return checksum_kind(next(c["type"] for c in self.columns if c["name"] == name))
 
-    def checksums(self) -> Dict[str, Any]:
-        return duckdb_checksums(self.folder, self.files, self.format, self.columns)
+    def checksums(self, by_column: bool = True) -> Dict[str, Any]:
+        return duckdb_checksums(self.folder, self.files, self.format, self.columns, by_column)
 
     def spark_type(self, name: str) -> str:
         return next(c["type"] for c in self.columns if c["name"] == name).strip().lower()
@@ -123,7 +123,9 @@ def load_staging(target: Dict[str, Any]) -> Dict[str, Any]:
     if target["load"] != "none":
         loaded = _load_files(target, model)
         progress(target=target["name"], phase="files", files=loaded["files"])
-    checksums = model.checksums()
+    # the database sums the rows first; each column's sum only when they differ, to name it (the
+    # stage then asks again with columnChecksums): one md5 per row here instead of one per value
+    checksums = model.checksums(by_column=target.get("columnChecksums", True))
     if loaded:
         progress(target=target["name"], phase="written", rows=checksums["rows"])
     return {"name": target["name"], "rows": checksums["rows"], "checksums": checksums, **loaded}

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Connection, LoadedConfig, SftpConnection } from '@dataops/config';
 import { exportEngineOf, jdbcTlsSpec, resolveDatabaseCredentials, type ExportEngine } from '@dataops/config';
 import type { ExportCompleted, ModelResult, TargetResult } from '@dataops/contracts';
+import type { TableChecksums } from '@dataops/reconcile';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
@@ -77,7 +78,9 @@ export class ExportStage {
         const result =
           item.done !== undefined
             ? { type: 'jdbc' as const, name: `${item.target.connection}:${item.table}`, table: item.table, rows: item.done, files: [] }
-            : await this.finishJdbc(item, job!.staged.find((staged) => staged.name === jdbcName(item))!, options, earlyLoads.get(jdbcName(item)));
+            : await this.finishJdbc(item, job!.staged.find((staged) => staged.name === jdbcName(item))!, options, earlyLoads.get(jdbcName(item)), () =>
+                this.modelColumnChecksums(engine, request, item, localRoot, options),
+              );
         options.onProgress?.({ stage: 'export', subject: result.name, rows: result.rows, done: true });
         targets.push(result);
       }
@@ -96,8 +99,14 @@ export class ExportStage {
     }
   }
 
-  private async finishJdbc(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions, earlyLoad?: Promise<number>): Promise<TargetResult> {
-    const result = await finishJdbcExport(item, await this.fillStaging(item, staged, options, item.runId, earlyLoad), staged.checksums);
+  private async finishJdbc(
+    item: PreparedJdbcExport,
+    staged: ExportJobResult['staged'][number],
+    options: StageRunOptions,
+    earlyLoad: Promise<number> | undefined,
+    warehouseByColumn: () => Promise<TableChecksums>,
+  ): Promise<TargetResult> {
+    const result = await finishJdbcExport(item, await this.fillStaging(item, staged, options, item.runId, earlyLoad), staged.checksums, warehouseByColumn);
     options.logger.info(`target ${result.name}: ${result.rows} rows switched in; rows and ${result.reconciliation?.columns ?? 0} column checksums matched the warehouse`, { table: item.table, rows: result.rows });
     return result;
   }
@@ -115,6 +124,16 @@ export class ExportStage {
       throw new TerminalError(`export ${item.model.name} -> ${item.table}: ${how} took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
     }
     return rows;
+  }
+
+  /**
+   * The model's per-column sums, by the job again (load nothing): the first run summed its rows
+   * only, and the target's rows differ, so the columns must name what differs.
+   */
+  private async modelColumnChecksums(engine: ExportEngine, request: ExportRequest, item: PreparedJdbcExport, localRoot: string, options: StageRunOptions): Promise<TableChecksums> {
+    options.logger.info(`target ${jdbcName(item)}: the rows differ from the warehouse; summing the model's columns to name the difference`, { table: item.table });
+    const job = await this.runJob(engine, request, [item], [], join(localRoot, 'columns'), options, () => undefined, { onlyColumnChecksums: true });
+    return job.staged[0].checksums;
   }
 
   /** The job's load files into the target's staging table, by COPY or LOAD DATA. */
@@ -161,6 +180,7 @@ export class ExportStage {
     localRoot: string,
     options: StageRunOptions,
     onFilesWritten: (target: string, files: string[]) => void,
+    { onlyColumnChecksums = false } = {},
   ) {
     const secrets: Record<string, { user: string; password: string }> = {};
     for (const item of jdbc) {
@@ -172,7 +192,9 @@ export class ExportStage {
       jdbc: jdbc.map((item, index) => ({
         name: jdbcName(item),
         // a sqoop-loaded target: the job only sums the model (the warehouse side of the reconciliation)
-        load: item.target.loader === 'sqoop' ? 'none' : item.repository.load,
+        load: item.target.loader === 'sqoop' || onlyColumnChecksums ? 'none' : item.repository.load,
+        // the rows' sum first; each column's only when the target's rows differ (modelColumnChecksums)
+        columnChecksums: onlyColumnChecksums,
         localDir: join(localRoot, `load-${index}`),
         connection: item.target.connection,
         url: item.repository.jdbcUrl,

@@ -69,20 +69,26 @@ export async function prepareJdbcExport(
  * staging table must hold the model's rows and every column's values (warehouse-to-target
  * reconciliation); otherwise the target is left as it was.
  */
-export async function finishJdbcExport(prepared: PreparedJdbcExport, stagedRows: number, warehouse: TableChecksums): Promise<TargetResult> {
+export async function finishJdbcExport(
+  prepared: PreparedJdbcExport,
+  stagedRows: number,
+  warehouse: TableChecksums,
+  /** the model's per-column sums, when `warehouse` has the rows' sum only (asked for on a difference) */
+  warehouseByColumn?: () => Promise<TableChecksums>,
+): Promise<TargetResult> {
   const { repository, table, staging, target, model } = prepared;
   const inStaging = await repository.stagedRows(staging);
   if (inStaging !== stagedRows || stagedRows !== model.rows) {
     throw new TerminalError(`export ${model.name} -> ${table}: staging holds ${inStaging} rows, Spark wrote ${stagedRows}, the model has ${model.rows}; target unchanged`, { subject: table });
   }
   const name = `${target.connection}:${table}`;
-  const reconciliation = await reconcileStaging(prepared, warehouse, name);
+  const reconciliation = await reconcileStaging(prepared, warehouse, name, warehouseByColumn);
   const rows = await repository.switchIn({ table, staging, columns: (model.columns ?? []).map((column) => column.name), mode: target.mode, key: target.key, runId: prepared.runId });
   await repository.dropStaging(staging);
   return { type: 'jdbc', name, table, rows, files: [], reconciliation };
 }
 
-async function reconcileStaging(prepared: PreparedJdbcExport, warehouse: TableChecksums, name: string): Promise<Reconciliation> {
+async function reconcileStaging(prepared: PreparedJdbcExport, warehouse: TableChecksums, name: string, warehouseByColumn?: () => Promise<TableChecksums>): Promise<Reconciliation> {
   const { repository, table, staging, model } = prepared;
   const types = new Map((await repository.columns(staging))?.map((column) => [column.name, column.dataType]) ?? []);
   const columns = (model.columns ?? []).map((column) => {
@@ -93,7 +99,10 @@ async function reconcileStaging(prepared: PreparedJdbcExport, warehouse: TableCh
   // the database sums the rows (one md5 per row); only on a difference each column, to name it
   let mismatches = compareChecksums(warehouse, await repository.checksums(staging, columns, 'row'));
   const by = onlyRowsDiffer(mismatches) ? 'columns' : 'rows';
-  if (by === 'columns') mismatches = compareChecksums(warehouse, await repository.checksums(staging, columns, 'column'));
+  if (by === 'columns') {
+    const summedByColumn = hasColumnSums(warehouse) || !warehouseByColumn ? warehouse : await warehouseByColumn();
+    mismatches = compareChecksums(summedByColumn, await repository.checksums(staging, columns, 'column'));
+  }
   if (mismatches.length > 0) {
     throw new TerminalError(`export ${model.name} -> ${table}: reconciliation failed, target unchanged: ${describeMismatches(`model ${model.name}`, 'in the warehouse', `in ${name}`, mismatches)}`, {
       subject: table,
@@ -101,3 +110,5 @@ async function reconcileStaging(prepared: PreparedJdbcExport, warehouse: TableCh
   }
   return { from: 'warehouse', to: name, status: 'match', rows: warehouse.rows, columns: columns.length, countedOnly: countedOnly(warehouse), by };
 }
+
+const hasColumnSums = (checksums: TableChecksums) => Object.values(checksums.columns).some((column) => typeof column.hash === 'string');
