@@ -690,9 +690,16 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
             shutil.rmtree(staging, ignore_errors=True)
     files = data_files(target, f".{table.get('format', 'parquet')}")
     progress(table=name, phase="written", rows=rows)
-    # what the lake now holds, read back from the files, for the source-to-lake reconciliation
-    checksums = duckdb_checksums(target, [f["path"] for f in files], table.get("format", "parquet"), table.get("checksumColumns") or [])
+    # what the lake now holds, read back from the files, for the source-to-lake reconciliation: the
+    # rows' sum (one md5 per row); each column's only if asked (lake_column_checksums, on a difference)
+    checksums = duckdb_checksums(target, [f["path"] for f in files], table.get("format", "parquet"), table.get("checksumColumns") or [],
+                                 by_column=table.get("columnChecksums", True))
     return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files), "checksums": checksums}
+
+
+def lake_column_checksums(spec: Dict[str, Any]) -> Dict[str, Any]:
+    """Each column's checksums of a table's lake files (jobs/lake_checksums.py)."""
+    return duckdb_checksums(_local_path(spec["folder"]), spec["files"], spec.get("format", "parquet"), spec["columns"])
 
 
 def ingest(spec: Dict[str, Any], secrets: Dict[str, Any], read_slice: Optional[Callable[..., None]] = None) -> Dict[str, Any]:

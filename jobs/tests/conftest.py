@@ -131,6 +131,14 @@ def run_arrow(folder: Path, spec: Dict[str, Any], login: Dict[str, str], env: Op
     return {"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr, "result": json.loads(files["result"].read_text()), "files": files}
 
 
+def run_python_job(script: str, folder: Path, spec: Dict[str, Any]) -> Dict[str, Any]:
+    """A job of jobs/ that needs no Spark and no secrets, as the runner starts it (python runtime)."""
+    files = write_job_files(folder, spec, {})
+    done = subprocess.run([PYTHON, str(JOBS / script), "--spec", str(files["spec"]), "--secrets", str(files["secrets"]), "--result", str(files["result"])],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+    return {"code": done.returncode, "stderr": done.stderr, "result": json.loads(files["result"].read_text())}
+
+
 def jobs_zip(folder: Path) -> Path:
     """jobs/dataops_jobs as Spark's --py-files, built as libs/spark's runner builds it."""
     path = folder / "dataops_jobs.zip"

@@ -17,7 +17,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import progress_lines, run_arrow, run_spark, spark_available
+from conftest import progress_lines, run_arrow, run_python_job, run_spark, spark_available
 from planner_port import jdbc_url, slice_predicates, table_spec
 
 TYPES_DDL = r"""
@@ -285,6 +285,29 @@ def test_a_table_read_in_key_ranges_holds_the_rows_of_one_read_per_slice(source,
     rows = {name: _comparable(_read(spec["tables"][0]["dataPath"]), "row_id") for name, spec in (("whole", whole), ("chunked", chunked))}
     assert len(rows["chunked"]) == 100 and rows["chunked"] == rows["whole"]
     assert read_chunked["result"]["result"]["tables"][0]["checksums"] == read_whole["result"]["result"]["tables"][0]["checksums"]
+
+
+def test_the_lake_is_summed_by_row_and_by_column_on_request(source, tmp_path):
+    """The engine sums the rows it wrote; jobs/lake_checksums.py sums each column of the same files
+    (ingest asks when the source's rows differ, to name the column): both agree on the rows."""
+    spec = build_spec(source, tmp_path / "lake")
+    spec["tables"] = spec["tables"][1:2]
+    spec["tables"][0]["columnChecksums"] = False
+    done = run_arrow(tmp_path / "job", spec, source["db"].login)
+    assert done["code"] == 0, done["result"]
+    written = done["result"]["result"]["tables"][0]
+    assert all("hash" not in column or column["hash"] is None for column in written["checksums"]["columns"].values())
+
+    table = spec["tables"][0]
+    by_column = run_python_job("lake_checksums.py", tmp_path / "sums", {
+        "folder": table["dataPath"], "files": [f["path"] for f in written["files"]], "format": "parquet", "columns": table["checksumColumns"],
+    })
+    assert by_column["code"] == 0, by_column["result"]
+    sums = by_column["result"]["result"]
+    assert sums["rows"] == written["rows"] == 100 and sums["row"] == written["checksums"]["row"]
+    assert {name: column["nonNull"] for name, column in sums["columns"].items()} == {name: column["nonNull"] for name, column in written["checksums"]["columns"].items()}
+    assert all(isinstance(column["hash"], str) for name, column in sums["columns"].items() if column["hash"] is not None)
+    assert sums["columns"]["note"]["hash"] not in (None, "0")
 
 
 def test_sql_error_is_terminal_with_the_table_as_subject(source, tmp_path):

@@ -1,7 +1,7 @@
 import type { Connection, JdbcExportTarget, LoadedConfig } from '@dataops/config';
 import { isLocalMaster, resolveDatabaseCredentials, type ExportEngine } from '@dataops/config';
 import type { ModelResult, Reconciliation, TargetResult } from '@dataops/contracts';
-import { canonicalText, checksumKind, compareChecksums, countedOnly, describeMismatches, onlyRowsDiffer, type TableChecksums } from '@dataops/reconcile';
+import { canonicalText, checksumKind, compareChecksums, countedOnly, describeMismatches, hasColumnSums, onlyRowsDiffer, type TableChecksums } from '@dataops/reconcile';
 import { TerminalError } from '@dataops/errors';
 import { stagingName, stagingPrefix, type JdbcTargetRepository } from './jdbc-target';
 import { MysqlTarget } from './mysql-target';
@@ -110,5 +110,3 @@ async function reconcileStaging(prepared: PreparedJdbcExport, warehouse: TableCh
   }
   return { from: 'warehouse', to: name, status: 'match', rows: warehouse.rows, columns: columns.length, countedOnly: countedOnly(warehouse), by };
 }
-
-const hasColumnSums = (checksums: TableChecksums) => Object.values(checksums.columns).some((column) => typeof column.hash === 'string');

@@ -66,6 +66,8 @@ export function ingestJobSpec(connection: MysqlConnection, maxConnections: numbe
       dataPath,
       // the lake types the job checksums the written files by (jobs/dataops_jobs/checksums.py)
       checksumColumns: plan.columns.map((column) => ({ name: column.name, type: column.sparkType })),
+      // the arrow engines sum the rows only; each column when the source's rows differ (the Spark job sums both)
+      columnChecksums: false,
       format: plan.fileFormat ?? 'parquet',
       partitionBy: plan.partitionBy ?? [],
     })),

@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { LoadedConfig, MysqlConnection, PipelineConfig } from '@dataops/config';
 import { ingestEngineOf, resolveDatabaseCredentials, type IngestEngine } from '@dataops/config';
 import type { IngestCompleted, Reconciliation, TableResult } from '@dataops/contracts';
-import { compareChecksums, countedOnly, describeMismatches, onlyRowsDiffer } from '@dataops/reconcile';
+import { compareChecksums, countedOnly, describeMismatches, hasColumnSums, onlyRowsDiffer, tableChecksums, type TableChecksums } from '@dataops/reconcile';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import { joinPath, lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest, type LakeStore } from '@dataops/lake';
 import type { SparkRunner } from '@dataops/spark';
@@ -123,7 +123,8 @@ export class IngestStage {
         table: plan.table,
         checksumMs: scan.ms,
       });
-      const { sourceCount, reconciliation } = await this.reconcile(plan, written, scan, scans, options);
+      const lakeByColumn = () => this.lakeColumnChecksums(plan, dataPath, written, request.runId, options);
+      const { sourceCount, reconciliation } = await this.reconcile(plan, written, scan, scans, options, lakeByColumn);
       const manifest: LakeManifest = {
         format: MANIFEST_FORMAT,
         runId: request.runId,
@@ -164,7 +165,14 @@ export class IngestStage {
    * give one snapshot across the parallel slice connections (docs/ingest.md): when they differ,
    * the source is summed once more, and a source that changed meanwhile is reported, not failed.
    */
-  private async reconcile(plan: TablePlan, written: IngestJobResult['tables'][number], scan: TableScan, scans: SourceScans, options: StageRunOptions) {
+  private async reconcile(
+    plan: TablePlan,
+    written: IngestJobResult['tables'][number],
+    scan: TableScan,
+    scans: SourceScans,
+    options: StageRunOptions,
+    lakeByColumn: () => Promise<TableChecksums>,
+  ) {
     // the source summed the rows (one md5 per row); the lake summed both the rows and each column
     const source = scan.checksums;
     let mismatches = compareChecksums(source, written.checksums);
@@ -184,7 +192,9 @@ export class IngestStage {
       } else if (onlyRowsDiffer(mismatches)) {
         // the same rows still: the per-column sums name the column that differs
         by = 'columns';
-        mismatches = compareChecksums((await scans.scan(plan, 'column')).checksums, written.checksums);
+        // the arrow engines summed the lake's rows only: its columns are summed now, to compare
+        const lake = hasColumnSums(written.checksums) ? written.checksums : await lakeByColumn();
+        mismatches = compareChecksums((await scans.scan(plan, 'column')).checksums, lake);
         if (mismatches.length === 0) {
           options.logger.warn(`table ${plan.table}: the row checksums differ but every column's checksum matches; committed`, { table: plan.table });
         }
@@ -198,6 +208,23 @@ export class IngestStage {
     options.logger.info(`table ${plan.table}: ${written.rows} rows and ${Object.keys(source.columns).length} column checksums match the source`, { table: plan.table });
     const reconciliation: Reconciliation = { from: 'source', to: 'lake', status, rows: source.rows, columns: Object.keys(source.columns).length, countedOnly: countedOnly(source), by };
     return { sourceCount: plan.fullSnapshot && status === 'match' ? source.rows : null, reconciliation };
+  }
+
+  /** Each column's checksums of the table's lake files (jobs/lake_checksums.py: DuckDB, no Spark). */
+  private async lakeColumnChecksums(plan: TablePlan, dataPath: string, written: IngestJobResult['tables'][number], runId: string, options: StageRunOptions): Promise<TableChecksums> {
+    options.logger.info(`table ${plan.table}: the rows differ from the source; summing the lake's columns to name the difference`, { table: plan.table });
+    return this.spark.run(
+      {
+        script: 'lake_checksums.py',
+        runtime: 'python',
+        runId,
+        spec: { folder: dataPath, files: written.files.map((file) => file.path), format: plan.fileFormat ?? 'parquet', columns: plan.columns.map((column) => ({ name: column.name, type: column.sparkType })) },
+        signal: options.signal,
+        logFile: options.jobLogPath,
+        onLog: (line) => options.logger.debug(line, { spark: true }),
+      },
+      tableChecksums,
+    );
   }
 
   private lakeStore(): LakeStore {

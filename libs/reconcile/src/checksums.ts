@@ -65,12 +65,16 @@ export function compareChecksums(expected: TableChecksums, actual: TableChecksum
     else if (typeof want.hash === 'string' && typeof got.hash === 'string' && want.hash !== got.hash) found.push({ column: name, what: 'checksum', expected: want.hash, actual: got.hash });
   }
   // a row-level side: the row sums stand for the column sums it did not compute
-  const perColumn = (side: TableChecksums) => Object.values(side.columns).some((column) => typeof column.hash === 'string');
-  if (found.length === 0 && !(perColumn(expected) && perColumn(actual)) && expected.row !== actual.row) {
+  if (found.length === 0 && !(hasColumnSums(expected) && hasColumnSums(actual)) && expected.row !== actual.row) {
     // (a side without row sums cannot vouch for the rows: the per-column sums must)
     found.push({ column: null, what: 'row checksum', expected: expected.row ?? 'not summed', actual: actual.row ?? 'not summed' });
   }
   return found;
+}
+
+/** True when a side summed each column, not only its rows. */
+export function hasColumnSums(checksums: TableChecksums): boolean {
+  return Object.values(checksums.columns).some((column) => typeof column.hash === 'string');
 }
 
 /** True when the only difference is the row sums: the per-column sums must name the column (or clear it). */
