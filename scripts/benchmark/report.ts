@@ -52,6 +52,8 @@ export interface Results {
   handOffs: HandOff[];
   memory?: { peaks: Record<string, TreePeaks>; samples: number };
   servicesReadySeconds?: number;
+  /** seconds from the services ready to transform's kept Spark driver up (the measured runs start then) */
+  sparkDriverWarmSeconds?: number;
   scaling: ScalePoint[];
   exportRows?: number;
   /** one table at least four times the arrow reader's memory limit (streaming.ts) */
@@ -104,6 +106,15 @@ function breakdownTable(results: Results): string[] {
     'Medians over the repeats, seconds. *Run* is the summary\'s startedAt → finishedAt (admission to `run.finished` through the services); each stage is its own startedAt → finishedAt',
     '(a Spark stage includes its `spark-submit`); *between stages* is the run minus its stages (hand-offs, claims, the scheduler); *outside the run* is the command\'s wall time minus the run',
     '(the command\'s start-up, the trigger\'s way to the scheduler, `--wait` polling the API once a second).',
+    ...(results.servicesReadySeconds !== undefined
+      ? [
+          `The four services were ready ${results.servicesReadySeconds.toFixed(1)} s after they were started${
+            results.sparkDriverWarmSeconds !== undefined
+              ? `; the runs through them started once transform's kept Spark driver was up, ${results.sparkDriverWarmSeconds.toFixed(1)} s later (a service up since the night before has it up; a run triggered at boot would share the CPU with its start)`
+              : ''
+          }.`,
+        ]
+      : []),
     '',
     '| run | wall | run | ingest | transform | export | between stages | outside the run |',
     '|---|---|---|---|---|---|---|---|',

@@ -3,7 +3,7 @@
 // stage-to-stage hand-offs read back from the control database, and the peak memory of each
 // service and of what it starts.
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import type { RunSummary } from '@dataops/contracts';
@@ -33,7 +33,7 @@ export class ServicesBench {
 
   constructor(
     private readonly config: string,
-    logDir: string,
+    private readonly logDir: string,
   ) {
     const id = randomBytes(3).toString('hex');
     const base = 24_000 + Math.floor(Math.random() * 300) * 10;
@@ -51,6 +51,24 @@ export class ServicesBench {
     const { seconds } = await timed(() => this.services.startAll());
     this.sampler.start();
     return seconds;
+  }
+
+  /**
+   * Waits until the transform service's kept Spark driver is up (its log says so); the seconds
+   * since `start` returned, or undefined when the service keeps no driver (nothing to wait for).
+   * A service started moments ago still starts its JVM: a run triggered then competes with it for
+   * the CPU, which a service that has been up since the night before never does.
+   */
+  async sparkDriverWarm(timeoutMs = 120_000): Promise<number | undefined> {
+    const log = join(this.logDir, 'transform.log');
+    const started = Date.now();
+    while (Date.now() - started < timeoutMs) {
+      const text = existsSync(log) ? readFileSync(log, 'utf8') : '';
+      if (text.includes('Spark driver kept up')) return (Date.now() - started) / 1000;
+      if (text.includes('the Spark driver did not start')) return undefined;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    return undefined;
   }
 
   /** `dataops trigger PIPELINE --wait --json …`: the CLI's wall time and the run summary. */
