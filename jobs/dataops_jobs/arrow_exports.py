@@ -20,12 +20,8 @@ import shutil
 from typing import Any, Callable, Dict, List
 
 from .arrow_layout import data_files
-from .checksums import checksum_kind, duckdb_checksums, duckdb_relation_checksums, files_dataset, register_files
+from .checksums import checksum_kind, duckdb_checksums, duckdb_identifier, duckdb_relation_checksums, files_dataset, register_files
 from .runtime import JobError, progress
-
-
-def _quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def _literal(text: str) -> str:
@@ -62,7 +58,7 @@ class ModelFiles:
         connection = duckdb.connect()
         try:
             register_files(connection, "model", self.dataset, self.columns)
-            expressions = ", ".join(f"{select(_quote(name), self.kind(name), self.spark_type(name))} AS {_quote(name)}" for name in names)
+            expressions = ", ".join(f"{select(duckdb_identifier(name), self.kind(name), self.spark_type(name))} AS {duckdb_identifier(name)}" for name in names)
             connection.execute(f"COPY (SELECT {expressions} FROM model) TO {_literal(path)} ({options})")
         finally:
             connection.close()
@@ -161,7 +157,7 @@ def _csv_back_checksums(path: str, model: ModelFiles) -> Dict[str, Any]:
         )
 
         def typed(column: Dict[str, str]) -> str:
-            value = _quote(column["name"])
+            value = duckdb_identifier(column["name"])
             if checksum_kind(column["type"]) == "binary":
                 return f"from_base64({value}) AS {value}"
             if checksum_kind(column["type"]) == "timestamp":

@@ -92,14 +92,19 @@ def _spark_text(column, kind: str):
     return column.cast("string")
 
 
+def duckdb_identifier(name: str) -> str:
+    """A DuckDB identifier for any column name (double quotes, doubled inside)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
 def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[Dict[str, str]], by_column: bool = True) -> Dict[str, Any]:
     """Checksums of the lake files of one table, read back and summed by DuckDB, in one pass.
 
     ``files``: paths relative to ``folder`` (Hive partition folders included); ``columns``: name and
     lake (Spark) type of each column; ``by_column``: each column's sum too, not only the rows'.
-    Parquet files without partition folders are read by DuckDB
-    itself, whose memory stays small; others through pyarrow, read ahead one batch at a time. A
-    pyarrow dataset scanned with its defaults read a 1.1 GiB table with a 1.3 GiB peak (issue 11).
+    Parquet files without partition folders are read by DuckDB itself, whose memory stays small;
+    others through pyarrow, read ahead one batch at a time. A pyarrow dataset scanned with its
+    defaults read a 1.1 GiB table with a 1.3 GiB peak (issue 11).
     """
     import duckdb
 
@@ -122,18 +127,17 @@ def duckdb_relation_checksums(connection, relation: str, columns: List[Dict[str,
     types (a view over lake files, or over a CSV file read back), in one pass. Without
     ``by_column``: the rows' sum and each column's non-NULL count only (a hashed column then has no
     ``hash``), one md5 per row instead of one per value."""
-    quote = lambda name: '"' + name.replace('"', '""') + '"'  # noqa: E731
     aggregates, names = ["count(*) AS __rows"], []
     for index, column in enumerate(columns):
         kind = checksum_kind(column["type"])
         names.append((index, column["name"], kind))
-        value = quote(column["name"])
+        value = duckdb_identifier(column["name"])
         aggregates.append(f"count({value}) AS n{index}")
         if kind == "float" or not by_column:
             continue
         digest = f"md5({value})" if kind == "binary" else f"md5({_duckdb_text(value, kind)})"
         aggregates.append(f"coalesce(sum(('0x' || left({digest}, 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS h{index}")
-    texts = sorted((name, f"upper(hex({quote(name)}))" if kind == "binary" else _duckdb_text(quote(name), kind)) for _, name, kind in names if kind != "float")
+    texts = sorted((name, f"upper(hex({duckdb_identifier(name)}))" if kind == "binary" else _duckdb_text(duckdb_identifier(name), kind)) for _, name, kind in names if kind != "float")
     row_text = f"concat_ws(chr(31), {', '.join(f'coalesce({text}, chr(30))' for _, text in texts)})" if texts else "''"
     aggregates.append(f"coalesce(sum(('0x' || left(md5({row_text}), 15))::UBIGINT::HUGEINT), 0)::VARCHAR AS __row")
     cursor = connection.execute(f"SELECT {', '.join(aggregates)} FROM {relation}")
@@ -147,10 +151,9 @@ def duckdb_relation_checksums(connection, relation: str, columns: List[Dict[str,
 
 def _register_parquet(connection, name: str, paths: Sequence[str], columns: List[Dict[str, str]]) -> None:
     """Parquet files (no partition folders) as DuckDB view ``name`` of the listed columns."""
-    quote = lambda n: '"' + n.replace('"', '""') + '"'  # noqa: E731
     listed = ", ".join("'" + path.replace("'", "''") + "'" for path in paths)
     # hive_partitioning off: the lake's own folders (load_date=…/run=…) are no columns of the table
-    connection.execute(f"CREATE VIEW {name} AS SELECT {', '.join(quote(c['name']) for c in columns) or '1 AS none'} "
+    connection.execute(f"CREATE VIEW {name} AS SELECT {', '.join(duckdb_identifier(c['name']) for c in columns) or '1 AS none'} "
                        f"FROM read_parquet([{listed}], hive_partitioning = false)")
 
 
@@ -172,12 +175,11 @@ def register_files(connection, name: str, dataset, columns: List[Dict[str, str]]
     source = dataset.scanner(batch_size=16384, batch_readahead=1, fragment_readahead=1).to_reader() if once else dataset
     connection.register(f"{name}__files", source)
     spark_types = {c["name"]: c["type"].strip().lower() for c in columns}
-    quote = lambda n: '"' + n.replace('"', '""') + '"'  # noqa: E731
 
     def expression(field) -> str:
         if spark_types.get(field.name, "").startswith("timestamp") and pa.types.is_integer(field.type):
-            return f"make_timestamp({quote(field.name)}) AS {quote(field.name)}"
-        return quote(field.name)
+            return f"make_timestamp({duckdb_identifier(field.name)}) AS {duckdb_identifier(field.name)}"
+        return duckdb_identifier(field.name)
 
     connection.execute(f"CREATE VIEW {name} AS SELECT {', '.join(expression(f) for f in dataset.schema)} FROM {name}__files")
 

@@ -135,7 +135,7 @@ write_env() {
 # builds a small Maven project of this repository (jobs/localfs) into $target/<finalName>.jar, again only when its sources changed
 maven_package() {
   local project=$1 target=$2 jar
-  jar="$target/$(basename "$project" | sed 's/^/dataops-/').jar"
+  jar="$target/dataops-$(basename "$project").jar"
   if [ -f "$jar" ] && [ -z "$(find "$project/pom.xml" "$project/src" -type f -newer "$jar")" ]; then return; fi
   say "building $(basename "$jar") with Maven"
   mkdir -p "$target"

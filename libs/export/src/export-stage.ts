@@ -120,8 +120,7 @@ export class ExportStage {
     if (item.repository.load === 'jdbc') return staged.rows;
     const rows = await (earlyLoad ?? this.loadFiles(item, staged.files ?? [], options));
     if (rows !== staged.rows) {
-      const how = item.repository.load === 'copy' ? 'COPY' : 'LOAD DATA';
-      throw new TerminalError(`export ${item.model.name} -> ${item.table}: ${how} took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
+      throw new TerminalError(`export ${item.model.name} -> ${item.table}: ${loadVerb(item)} took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
     }
     return rows;
   }
@@ -139,9 +138,8 @@ export class ExportStage {
   /** The job's load files into the target's staging table, by COPY or LOAD DATA. */
   private async loadFiles(item: PreparedJdbcExport, files: string[], options: StageRunOptions): Promise<number> {
     const started = Date.now();
-    const how = item.repository.load === 'copy' ? 'COPY' : 'LOAD DATA';
     const rows = await item.repository.loadFiles!(item.staging, modelColumns(item.model), files);
-    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${item.staging} by ${how} in ${Date.now() - started} ms`, { table: item.table, rows });
+    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${item.staging} by ${loadVerb(item)} in ${Date.now() - started} ms`, { table: item.table, rows });
     return rows;
   }
 
@@ -241,6 +239,7 @@ const modelColumns = (model: ModelResult) => (model.columns ?? []).map(({ name, 
 
 /** The TLS files of a JDBC target for the job (paths only), or null without TLS. */
 const jdbcTlsOf = (connection: Connection | undefined, name: string) => (connection && connection.type !== 'sftp' ? (jdbcTlsSpec(connection, undefined, name) ?? null) : null);
+const loadVerb = (item: PreparedJdbcExport) => (item.repository.load === 'copy' ? 'COPY' : 'LOAD DATA');
 const jdbcName = (item: PreparedJdbcExport) => `${item.target.connection}:${item.table}`;
 const sftpName = (item: SftpDelivery) => `${item.target.connection}:${item.remoteDir}`;
 

@@ -173,7 +173,7 @@ export class IngestStage {
     options: StageRunOptions,
     lakeByColumn: () => Promise<TableChecksums>,
   ) {
-    // the source summed the rows (one md5 per row); the lake summed both the rows and each column
+    // the source summed the rows (one md5 per row); the lake its rows too (arrow engines) or also each column (Spark)
     const source = scan.checksums;
     let mismatches = compareChecksums(source, written.checksums);
     let status: 'match' | 'source changed' = 'match';

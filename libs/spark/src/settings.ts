@@ -39,11 +39,6 @@ const localConf: Record<string, string> = {
 };
 
 /**
- * `longLived`: a service, which runs job after job (a kept driver pays off there); `dataops run`
- * and tests are not. Without `spark.keepDriver`, a long-lived process on a local master keeps one
- * driver: on one machine it costs only memory; on a cluster it would hold executors while idle.
- */
-/**
  * Only for a local master, when `scripts/stack` (or the image) built jobs/localfs: Hadoop's local
  * file system without the `chmod` process it starts per file and folder written when Hadoop's
  * native library is missing, as with PySpark's (a model partitioned by day: 1,105 processes, ~10 s).
@@ -54,6 +49,11 @@ function localFileSystemConf(jar: string | undefined): Record<string, string> {
   return { 'spark.driver.extraClassPath': jar, 'spark.hadoop.fs.file.impl': 'io.dataops.hadoop.NioLocalFileSystem' };
 }
 
+/**
+ * `longLived`: a service, which runs job after job (a kept driver pays off there); `dataops run`
+ * and tests are not. Without `spark.keepDriver`, a long-lived process on a local master keeps one
+ * driver: on one machine it costs only memory; on a cluster it would hold executors while idle.
+ */
 export function resolveSparkSettings(
   config: SparkConfig,
   jobsDir: string,
