@@ -10,10 +10,11 @@ import { allQueries, expandSQL, root } from './grafana-queries';
 const queries = allQueries();
 const sqlQueries = queries.filter((query) => query.datasource.type === 'grafana-postgresql-datasource');
 
+// as the export creates it: region_name passes regions.name VARCHAR(64) through, so varchar(64) (sql-types.ts)
 const expectedColumns = [
   ['order_date', 'date'],
   ['region_id', 'integer'],
-  ['region_name', 'text'],
+  ['region_name', 'character varying'],
   ['orders', 'bigint'],
   ['items', 'bigint'],
   ['revenue', 'numeric'],
@@ -34,7 +35,7 @@ describe('SQL panels of the sales dashboard against PostgreSQL', () => {
   beforeAll(async () => {
     await client.connect();
     await client.query(`CREATE SCHEMA ${schema}`);
-    await client.query(`CREATE TABLE ${schema}.daily_sales_by_region (order_date date, region_id int, region_name text, orders bigint, items bigint, revenue numeric(20,2))`);
+    await client.query(`CREATE TABLE ${schema}.daily_sales_by_region (order_date date, region_id int, region_name varchar(64), orders bigint, items bigint, revenue numeric(20,2))`);
     await client.query(
       `INSERT INTO ${schema}.daily_sales_by_region VALUES
         ('2026-01-10', 1, 'North', 10, 25, 1234.50), ('2026-01-10', 2, 'South', 4, 9, 310.00),
