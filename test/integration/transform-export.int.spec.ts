@@ -6,7 +6,7 @@ import { Client } from 'pg';
 import { loadConfig, type LoadedConfig } from '@dataops/config';
 import type { TransformCompleted } from '@dataops/contracts';
 import { TerminalError } from '@dataops/errors';
-import { ExportStage, openTarget, prepareJdbcExport, openSftp } from '@dataops/export';
+import { abandonInPlace, ExportStage, loadInPlace, openTarget, prepareJdbcExport, openSftp } from '@dataops/export';
 import { createStages } from '@dataops/pipeline';
 import { silentLogger } from '@dataops/stage';
 import type { TransformStage } from '@dataops/transform';
@@ -180,29 +180,61 @@ print(json.dumps([[str(v) for v in r] for r in duckdb.sql("""${sql}""").fetchall
     expect(values(exported)).toEqual(values(expected));
   });
 
-  it('upserts: changed keys are updated, new keys inserted, others kept', async () => {
+  it('upserts: changed keys are updated, new keys inserted, others kept, and rows whose values did not change are not rewritten', async () => {
     await pg.query(`UPDATE public.it_${id}_facts SET quantity = -1 WHERE order_item_id IN (1, 2)`);
     await pg.query(`DELETE FROM public.it_${id}_facts WHERE order_item_id = 3`);
     await pg.query(`INSERT INTO public.it_${id}_facts (order_item_id, quantity) VALUES (999999999, 7)`);
+    // xmin: the transaction that wrote a row's current version
+    const versions = async () => (await pg.query(`SELECT order_item_id::text AS id, xmin::text AS v FROM public.it_${id}_facts WHERE order_item_id IN (1, 4)`)).rows;
+    const before = await versions();
     const stages = configure(goodChecks, `  - { type: jdbc, connection: bi_pg, model: order_facts, table: public.it_${id}_facts, mode: upsert, key: [order_item_id] }`);
-    await stages.export.execute({ ...request('run-upsert'), models: transformed.models }, { logger: silentLogger });
+    const exported = await stages.export.execute({ ...request('run-upsert'), models: transformed.models }, { logger: silentLogger });
+    expect(exported.targets[0].rows).toBe(transformed.models.find((model) => model.name === 'order_facts')!.rows);
+    const after = await versions();
+    expect(after.find((row) => row.id === '4')!.v).toBe(before.find((row) => row.id === '4')!.v);
+    expect(after.find((row) => row.id === '1')!.v).not.toBe(before.find((row) => row.id === '1')!.v);
     const rows = await pg.query(`SELECT order_item_id::text AS id, quantity FROM public.it_${id}_facts WHERE order_item_id IN (1, 2, 3, 999999999) ORDER BY 1`);
     const expected = warehouseRows('order_facts', 'select order_item_id, quantity from m where order_item_id in (1, 2, 3) order by 1');
     expect(rows.rows.map((row) => [row.id, String(row.quantity)])).toEqual([...expected, ['999999999', '7']].sort());
   });
 
-  it('leaves the target exactly as it was when stopped between staging and switch; the retry completes', async () => {
+  it('keeps the old rows visible while a replace loads in place, leaves them when its connection dies before the switch, and the retry completes', async () => {
     const before = await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY order_date, region_id`);
     const target = { type: 'jdbc' as const, connection: 'bi_pg', model: 'daily_sales_by_region', table: `public.it_${id}_daily`, mode: 'replace' as const, loader: 'dataops' as const };
     const model = transformed.models.find((candidate) => candidate.name === 'daily_sales_by_region')!;
-    const repository = openTarget(loaded.config.connections.bi_pg, loaded);
+    const repository = openTarget(loaded.config.connections.bi_pg, loaded, 'arrow');
     const prepared = await prepareJdbcExport(target, model, repository, 'run-crash');
-    await pg.query(`INSERT INTO ${prepared.staging} (order_date, region_id, revenue) VALUES ('1999-01-01', 1, 1)`); // a half-filled staging table
-    await repository.close(); // the process dies here: no switch
+    expect(prepared.inPlace).toBe(true);
+    expect((await pg.query(`SELECT to_regclass('${prepared.staging}') AS t`)).rows[0].t).toBeNull(); // no staging table
+    const file = join(root, 'half.csv');
+    const values: Record<string, string> = { order_date: '1999-01-01', region_id: '1', region_name: 'r', orders: '1', items: '1', revenue: '1.00' };
+    writeFileSync(file, `${(model.columns ?? []).map((column) => values[column.name]).join(',')}\n`);
+    await loadInPlace(prepared, (model.columns ?? []).map(({ name, type }) => ({ name, type })), [file]);
+    // the old rows are deleted and one new row loaded, uncommitted: another session still reads the old ones
+    expect((await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY order_date, region_id`)).rows).toEqual(before.rows);
+    // the process dies here, before the switch: its connection goes, the transaction with it
+    await pg.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE pid <> pg_backend_pid() AND state = 'idle in transaction' AND query LIKE $1`, [`COPY "public"."it_${id}_daily"%`]);
+    await abandonInPlace(prepared);
+    await repository.close();
     expect((await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY order_date, region_id`)).rows).toEqual(before.rows);
     const stages = configure(goodChecks, `  - { type: jdbc, connection: bi_pg, model: daily_sales_by_region, table: public.it_${id}_daily, mode: replace }`);
     await stages.export.execute({ ...request('run-crash'), models: transformed.models }, { logger: silentLogger });
     expect((await pg.query(`SELECT * FROM public.it_${id}_daily ORDER BY order_date, region_id`)).rows).toEqual(before.rows);
+  });
+
+  it('leaves an upsert target exactly as it was when stopped between staging and switch; the retry completes and drops the staging table', async () => {
+    const before = await pg.query(`SELECT * FROM public.it_${id}_facts ORDER BY order_item_id`);
+    const target = { type: 'jdbc' as const, connection: 'bi_pg', model: 'order_facts', table: `public.it_${id}_facts`, mode: 'upsert' as const, key: ['order_item_id'], loader: 'dataops' as const };
+    const model = transformed.models.find((candidate) => candidate.name === 'order_facts')!;
+    const repository = openTarget(loaded.config.connections.bi_pg, loaded, 'arrow');
+    const prepared = await prepareJdbcExport(target, model, repository, 'run-crash-upsert');
+    expect(prepared.inPlace).toBe(false);
+    await pg.query(`INSERT INTO ${prepared.staging} (order_item_id, quantity) VALUES (1, -5)`); // a half-filled staging table
+    await repository.close(); // the process dies here: no switch
+    expect((await pg.query(`SELECT * FROM public.it_${id}_facts ORDER BY order_item_id`)).rows).toEqual(before.rows);
+    const stages = configure(goodChecks, `  - { type: jdbc, connection: bi_pg, model: order_facts, table: public.it_${id}_facts, mode: upsert, key: [order_item_id] }`);
+    await stages.export.execute({ ...request('run-crash-upsert'), models: transformed.models }, { logger: silentLogger });
+    expect((await pg.query(`SELECT * FROM public.it_${id}_facts ORDER BY order_item_id`)).rows).toEqual(before.rows);
     expect((await pg.query(`SELECT to_regclass('${prepared.staging}') AS t`)).rows[0].t).toBeNull();
   });
 

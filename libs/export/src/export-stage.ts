@@ -10,7 +10,7 @@ import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
 import { exportJobResult, type ExportJobResult } from './export-job';
 import { runSqoopExport } from './sqoop-export';
-import { finishJdbcExport, openTarget, prepareJdbcExport, type PreparedJdbcExport } from './jdbc-export';
+import { abandonInPlace, beginInPlace, finishJdbcExport, loadInPlace, openTarget, prepareJdbcExport, type PreparedJdbcExport } from './jdbc-export';
 import { deliverFiles, openSftp, prepareSftpDelivery, resultOf, type SftpDelivery } from './sftp-export';
 
 export interface ExportRequest extends StageRequest {
@@ -19,8 +19,10 @@ export interface ExportRequest extends StageRequest {
 
 /**
  * Warehouse -> BI for one run. Every target is prepared (checked, staging created, or found done),
- * one spark-submit fills the staging tables and writes the files, then each JDBC target switches
- * in one transaction and each SFTP target receives its files and, last, its manifest.
+ * one job (Spark, or the arrow engine) fills the staging tables or writes their load files and
+ * the SFTP files, then each JDBC target switches in one transaction and each SFTP target receives
+ * its files and, last, its manifest. A PostgreSQL `replace` loaded by COPY has no staging table:
+ * its switch transaction deletes the old rows, loads and sums the new ones (ReplaceInPlace).
  */
 export class ExportStage {
   constructor(
@@ -70,6 +72,8 @@ export class ExportStage {
             earlyLoads.set(name, handledLater(this.loadFiles(item, files, options)));
           }
         };
+        // an in-place replace deletes the target's old rows while the job writes the load files
+        pendingJdbc.filter((item) => item.inPlace).forEach(beginInPlace);
         job = await this.runJob(engine, request, pendingJdbc, pendingSftp, localRoot, options, startLoad);
       }
       const targets: TargetResult[] = [];
@@ -94,6 +98,8 @@ export class ExportStage {
     } finally {
       // a load may still run when the job failed: its connection and files are needed until it ends
       await Promise.allSettled(earlyLoads.values());
+      // an in-place replace not committed (a failed job or target, a stop) leaves its target as it was
+      await Promise.allSettled(jdbc.map(abandonInPlace));
       await Promise.all([...jdbc.map((item) => item.repository.close()), ...sftp.map((item) => item.sftp.close())]);
       await rm(localRoot, { recursive: true, force: true });
     }
@@ -135,11 +141,13 @@ export class ExportStage {
     return job.staged[0].checksums;
   }
 
-  /** The job's load files into the target's staging table, by COPY or LOAD DATA. */
+  /** The job's load files into the target's staging table (or, in place, the target), by COPY or LOAD DATA. */
   private async loadFiles(item: PreparedJdbcExport, files: string[], options: StageRunOptions): Promise<number> {
     const started = Date.now();
-    const rows = await item.repository.loadFiles!(item.staging, modelColumns(item.model), files);
-    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${item.staging} by ${loadVerb(item)} in ${Date.now() - started} ms`, { table: item.table, rows });
+    const columns = modelColumns(item.model);
+    const rows = item.inPlace ? await loadInPlace(item, columns, files) : await item.repository.loadFiles!(item.staging, columns, files);
+    const into = item.inPlace ? `${item.table} (old rows deleted in the same transaction, not yet committed)` : item.staging;
+    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${into} by ${loadVerb(item)} in ${Date.now() - started} ms`, { table: item.table, rows });
     return rows;
   }
 

@@ -1,9 +1,9 @@
 import type { Connection, JdbcExportTarget, LoadedConfig } from '@dataops/config';
 import { isLocalMaster, resolveDatabaseCredentials, type ExportEngine } from '@dataops/config';
 import type { ModelResult, Reconciliation, TargetResult } from '@dataops/contracts';
-import { canonicalText, checksumKind, compareChecksums, countedOnly, describeMismatches, hasColumnSums, onlyRowsDiffer, type TableChecksums } from '@dataops/reconcile';
+import { canonicalText, checksumKind, compareChecksums, countedOnly, describeMismatches, hasColumnSums, onlyRowsDiffer, type ChecksumColumn, type TableChecksums } from '@dataops/reconcile';
 import { TerminalError } from '@dataops/errors';
-import { stagingName, stagingPrefix, type JdbcTargetRepository } from './jdbc-target';
+import { stagingName, stagingPrefix, type JdbcTargetRepository, type LoadColumn, type ReplaceInPlace } from './jdbc-target';
 import { MysqlTarget } from './mysql-target';
 import { PostgresTarget } from './postgres-target';
 import { compatible } from './sql-types';
@@ -17,6 +17,10 @@ export interface PreparedJdbcExport {
   runId: string;
   /** set when this run already loaded the table: nothing to do */
   done?: number;
+  /** a `replace` loaded into the target inside its switch transaction (ReplaceInPlace): no staging table */
+  inPlace: boolean;
+  /** that transaction, once the load began it */
+  replace?: Promise<ReplaceInPlace>;
 }
 
 export function openTarget(connection: Connection, loaded: LoadedConfig, engine: ExportEngine = 'spark'): JdbcTargetRepository {
@@ -45,7 +49,8 @@ export async function prepareJdbcExport(
 ): Promise<PreparedJdbcExport> {
   const table = target.table ?? model.name;
   const done = await repository.loadedRun(table, runId);
-  const prepared = { target, table, staging: stagingName(table, runId, attemptId), repository, model, runId };
+  const inPlace = target.mode === 'replace' && target.loader !== 'sqoop' && repository.load === 'copy' && repository.beginReplace !== undefined;
+  const prepared = { target, table, staging: stagingName(table, runId, attemptId), repository, model, runId, inPlace };
   if (done !== undefined) return { ...prepared, done };
   const columns = model.columns ?? [];
   const existing = await repository.columns(table);
@@ -60,8 +65,31 @@ export async function prepareJdbcExport(
     }
   }
   await repository.dropStaleStaging(table, stagingPrefix(table, runId), prepared.staging);
-  await repository.createStaging(table, prepared.staging);
+  if (!inPlace) await repository.createStaging(table, prepared.staging);
   return prepared;
+}
+
+/**
+ * Opens the switch transaction of an in-place replace, which deletes the old rows: the stage does
+ * it when the job starts, so the DELETE runs while the job writes the load files. Once per target.
+ */
+export function beginInPlace(prepared: PreparedJdbcExport): Promise<ReplaceInPlace> {
+  if (!prepared.replace) {
+    prepared.replace = prepared.repository.beginReplace!(prepared.table, prepared.runId);
+    prepared.replace.catch(() => undefined); // awaited by the load, or by abandonInPlace when there is none
+  }
+  return prepared.replace;
+}
+
+/** The job's files into the target, in place, inside its switch transaction. */
+export async function loadInPlace(prepared: PreparedJdbcExport, columns: LoadColumn[], files: string[]): Promise<number> {
+  const replace = await beginInPlace(prepared);
+  return replace.done ?? replace.loadFiles(columns, files);
+}
+
+/** Ends an in-place replace that did not commit (a failed job or target, a stop): the target keeps its rows. */
+export async function abandonInPlace(prepared: PreparedJdbcExport): Promise<void> {
+  await prepared.replace?.then((replace) => replace.rollback(), () => undefined);
 }
 
 /**
@@ -76,32 +104,67 @@ export async function finishJdbcExport(
   /** the model's per-column sums, when `warehouse` has the rows' sum only (asked for on a difference) */
   warehouseByColumn?: () => Promise<TableChecksums>,
 ): Promise<TargetResult> {
+  if (prepared.inPlace) return finishInPlace(prepared, stagedRows, warehouse, warehouseByColumn);
   const { repository, table, staging, target, model } = prepared;
   const inStaging = await repository.stagedRows(staging);
-  if (inStaging !== stagedRows || stagedRows !== model.rows) {
-    throw new TerminalError(`export ${model.name} -> ${table}: staging holds ${inStaging} rows, Spark wrote ${stagedRows}, the model has ${model.rows}; target unchanged`, { subject: table });
-  }
+  checkRows(prepared, inStaging, stagedRows);
   const name = `${target.connection}:${table}`;
-  const reconciliation = await reconcileStaging(prepared, warehouse, name, warehouseByColumn);
-  const rows = await repository.switchIn({ table, staging, columns: (model.columns ?? []).map((column) => column.name), mode: target.mode, key: target.key, runId: prepared.runId });
+  const sum = (columns: ChecksumColumn[], by: 'row' | 'column') => repository.checksums(staging, columns, by);
+  const reconciliation = await reconcileLoaded(prepared, staging, sum, warehouse, name, warehouseByColumn);
+  const rows = await repository.switchIn({ table, staging, columns: (model.columns ?? []).map((column) => column.name), mode: target.mode, key: target.key, runId: prepared.runId, rows: inStaging });
   await repository.dropStaging(staging);
   return { type: 'jdbc', name, table, rows, files: [], reconciliation };
 }
 
-async function reconcileStaging(prepared: PreparedJdbcExport, warehouse: TableChecksums, name: string, warehouseByColumn?: () => Promise<TableChecksums>): Promise<Reconciliation> {
-  const { repository, table, staging, model } = prepared;
-  const types = new Map((await repository.columns(staging))?.map((column) => [column.name, column.dataType]) ?? []);
+/** The in-place replace: the target's rows, summed inside the open transaction, then committed. */
+async function finishInPlace(prepared: PreparedJdbcExport, loadedRows: number, warehouse: TableChecksums, warehouseByColumn?: () => Promise<TableChecksums>): Promise<TargetResult> {
+  const { table, target } = prepared;
+  const name = `${target.connection}:${table}`;
+  const replace = await prepared.replace!;
+  if (replace.done !== undefined) return { type: 'jdbc', name, table, rows: replace.done, files: [] };
+  try {
+    const sum = async (columns: ChecksumColumn[], by: 'row' | 'column') => {
+      const summed = await replace.checksums(columns, by);
+      checkRows(prepared, summed.rows, loadedRows);
+      return summed;
+    };
+    const reconciliation = await reconcileLoaded(prepared, table, sum, warehouse, name, warehouseByColumn);
+    return { type: 'jdbc', name, table, rows: await replace.commit(loadedRows), files: [], reconciliation };
+  } finally {
+    await replace.rollback();
+  }
+}
+
+/** The loaded rows (`inTable`), the rows the loader reported (`loaded`) and the model's must agree. */
+function checkRows({ model, table, inPlace }: PreparedJdbcExport, inTable: number, loaded: number): void {
+  if (inTable !== loaded || loaded !== model.rows) {
+    const where = inPlace ? `${table} holds ${inTable} new rows` : `staging holds ${inTable} rows`;
+    throw new TerminalError(`export ${model.name} -> ${table}: ${where}, the load took ${loaded}, the model has ${model.rows}; target unchanged`, { subject: table });
+  }
+}
+
+/** The loaded rows (in `loadedIn`, summed by `sum`) against the warehouse's; throws naming what differs. */
+async function reconcileLoaded(
+  prepared: PreparedJdbcExport,
+  loadedIn: string,
+  sum: (columns: ChecksumColumn[], by: 'row' | 'column') => Promise<TableChecksums>,
+  warehouse: TableChecksums,
+  name: string,
+  warehouseByColumn?: () => Promise<TableChecksums>,
+): Promise<Reconciliation> {
+  const { repository, table, model } = prepared;
+  const types = new Map((await repository.columns(loadedIn))?.map((column) => [column.name, column.dataType]) ?? []);
   const columns = (model.columns ?? []).map((column) => {
     const kind = checksumKind(column.type);
     const value = repository.quote(column.name);
     return { name: column.name, value, canonical: canonicalText(repository.dialect, kind, value, types.get(column.name), column.sourceType), bytes: kind === 'binary' };
   });
   // the database sums the rows (one md5 per row); only on a difference each column, to name it
-  let mismatches = compareChecksums(warehouse, await repository.checksums(staging, columns, 'row'));
+  let mismatches = compareChecksums(warehouse, await sum(columns, 'row'));
   const by = onlyRowsDiffer(mismatches) ? 'columns' : 'rows';
   if (by === 'columns') {
     const summedByColumn = hasColumnSums(warehouse) || !warehouseByColumn ? warehouse : await warehouseByColumn();
-    mismatches = compareChecksums(summedByColumn, await repository.checksums(staging, columns, 'column'));
+    mismatches = compareChecksums(summedByColumn, await sum(columns, 'column'));
   }
   if (mismatches.length > 0) {
     throw new TerminalError(`export ${model.name} -> ${table}: reconciliation failed, target unchanged: ${describeMismatches(`model ${model.name}`, 'in the warehouse', `in ${name}`, mismatches)}`, {

@@ -23,6 +23,8 @@ export interface SwitchRequest {
   mode: ExportMode;
   key?: string[];
   runId: string;
+  /** the rows in staging, reconciled: what the target takes and the run's record says */
+  rows: number;
 }
 
 /**
@@ -55,10 +57,36 @@ export interface JdbcTargetRepository {
   /** the checksums of a (staging) table, of its rows (one md5 per row) or of each column, for the warehouse-to-target reconciliation */
   checksums(table: string, columns: ChecksumColumn[], by?: 'row' | 'column'): Promise<TableChecksums>;
   switchIn(request: SwitchRequest): Promise<number>;
+  /**
+   * A `replace` loaded into the target itself, inside the transaction that switches it in (no
+   * staging table). Only where the files load by `loadFiles` and the database can sum its own
+   * uncommitted rows: PostgreSQL.
+   */
+  beginReplace?(table: string, runId: string): Promise<ReplaceInPlace>;
   dropStaging(staging: string): Promise<void>;
   /** drops the staging tables earlier attempts of the run left (a killed service), all but `keep` */
   dropStaleStaging(table: string, prefix: string, keep: string): Promise<void>;
   close(): Promise<void>;
+}
+
+/**
+ * An open `replace` of one target: a transaction that holds the run's lock and has deleted the old
+ * rows. The new rows are loaded into the target and summed there, and the transaction commits only
+ * when they reconcile, recording the run: readers see the old rows until then, and a failure, a
+ * stop or a crash rolls it back. It saves filling a staging table, then copying it into the
+ * target (issue 11: the INSERT … SELECT and the staging table's DROP were a third of the export).
+ */
+export interface ReplaceInPlace {
+  /** rows an attempt of the same run switched in before this one took the lock: nothing to load */
+  readonly done?: number;
+  /** loads the job's CSV files (no header) into the target; the rows it took */
+  loadFiles(columns: LoadColumn[], files: string[]): Promise<number>;
+  /** the checksums of the target's rows as this transaction sees them (the new rows only) */
+  checksums(columns: ChecksumColumn[], by: 'row' | 'column'): Promise<TableChecksums>;
+  /** records the run and commits; the rows switched in */
+  commit(rows: number): Promise<number>;
+  /** ends the transaction without a change; nothing once committed or rolled back */
+  rollback(): Promise<void>;
 }
 
 export const RUNS_TABLE = 'dataops_export_runs';

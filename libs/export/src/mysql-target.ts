@@ -157,10 +157,9 @@ export class MysqlTarget implements JdbcTargetRepository {
               .join(', ')}`
           : '';
       await connection.query(`INSERT INTO ${quote(request.table)} (${columns}) SELECT ${columns} FROM ${quote(request.staging)}${update}`);
-      const staged = await this.stagedRows(request.staging);
-      await connection.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, \`rows\`) VALUES (?, ?, ?)`, [request.table, request.runId, staged]);
+      await connection.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, \`rows\`) VALUES (?, ?, ?)`, [request.table, request.runId, request.rows]);
       await connection.commit();
-      return staged;
+      return request.rows;
     } catch (error) {
       await connection.rollback().catch(() => undefined);
       throw databaseTlsError(error, this.connection, this.name) ?? classify(error, request.table);

@@ -1,11 +1,11 @@
 import { createReadStream } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
-import { Pool } from 'pg';
+import { Pool, type PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { ModelResult } from '@dataops/contracts';
 import { databaseTlsError, jdbcTlsUrlProperties, pgClientOptions, type PostgresConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
-import { RUNS_TABLE, type JdbcTargetRepository, type LoadColumn, type SwitchRequest, type TargetColumn } from './jdbc-target';
+import { RUNS_TABLE, type JdbcTargetRepository, type LoadColumn, type ReplaceInPlace, type SwitchRequest, type TargetColumn } from './jdbc-target';
 import { checksumQuery, checksumsFromRow, type ChecksumColumn, type TableChecksums } from '@dataops/reconcile';
 import { targetType } from './sql-types';
 
@@ -77,8 +77,7 @@ export class PostgresTarget implements JdbcTargetRepository {
   }
 
   async checksums(table: string, columns: ChecksumColumn[], by: 'row' | 'column' = 'row'): Promise<TableChecksums> {
-    const result = await this.query(checksumQuery('postgres', columns, qualified(table), by));
-    return checksumsFromRow(columns, result.rows[0]);
+    return this.checksumsOn(this.pool, table, columns, by);
   }
 
   async stagedRows(staging: string): Promise<number> {
@@ -87,10 +86,39 @@ export class PostgresTarget implements JdbcTargetRepository {
 
   /** COPY … FROM STDIN, one file after another on one connection: PostgreSQL's own bulk path. */
   async loadFiles(staging: string, columns: LoadColumn[], files: string[]): Promise<number> {
-    const client = await this.pool.connect().catch((error) => {
-      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, 'PostgreSQL');
-    });
-    const sql = `COPY ${qualified(staging)} (${columns.map((column) => quote(column.name)).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER false)`;
+    const client = await this.connect();
+    try {
+      return await this.copyFiles(client, staging, columns, files);
+    } finally {
+      client.release();
+    }
+  }
+
+  async beginReplace(table: string, runId: string): Promise<ReplaceInPlace> {
+    const client = await this.connect();
+    try {
+      await client.query('BEGIN');
+      // the same lock and record as switchIn: a concurrent attempt of the run waits here, then finds the record
+      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
+      const done = await client.query(`SELECT rows FROM ${RUNS_TABLE} WHERE target_table = $1 AND run_id = $2`, [table, runId]);
+      if (done.rows[0]) {
+        await client.query('ROLLBACK');
+        client.release();
+        return alreadySwitchedIn(Number(done.rows[0].rows));
+      }
+      // DELETE, not TRUNCATE: readers keep seeing the old rows until COMMIT, and indexes, grants and views stay
+      await client.query(`DELETE FROM ${qualified(table)}`);
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      client.release();
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, table);
+    }
+    return new PostgresReplace(client, table, runId, this);
+  }
+
+  /** The files into a table on this client (inside its transaction, if it has one open). */
+  async copyFiles(client: PoolClient, table: string, columns: LoadColumn[], files: string[]): Promise<number> {
+    const sql = `COPY ${qualified(table)} (${columns.map((column) => quote(column.name)).join(', ')}) FROM STDIN WITH (FORMAT csv, HEADER false)`;
     let rows = 0;
     try {
       for (const file of files) {
@@ -100,9 +128,17 @@ export class PostgresTarget implements JdbcTargetRepository {
       }
       return rows;
     } catch (error) {
-      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, `COPY into ${staging}`);
-    } finally {
-      client.release();
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, `COPY into ${table}`);
+    }
+  }
+
+  /** A table's checksums on this client: inside its transaction, the rows it loaded. */
+  async checksumsOn(client: Pool | PoolClient, table: string, columns: ChecksumColumn[], by: 'row' | 'column'): Promise<TableChecksums> {
+    try {
+      const result = await client.query(checksumQuery('postgres', columns, qualified(table), by));
+      return checksumsFromRow(columns, result.rows[0]);
+    } catch (error) {
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, table);
     }
   }
 
@@ -120,17 +156,11 @@ export class PostgresTarget implements JdbcTargetRepository {
       }
       // DELETE, not TRUNCATE: readers keep seeing the old rows until COMMIT, and indexes, grants and views stay
       if (request.mode === 'replace') await client.query(`DELETE FROM ${qualified(request.table)}`);
-      const conflict =
-        request.mode === 'upsert'
-          ? ` ON CONFLICT (${request.key!.map(quote).join(', ')}) DO UPDATE SET ${request.columns
-              .filter((column) => !request.key!.includes(column))
-              .map((column) => `${quote(column)} = EXCLUDED.${quote(column)}`)
-              .join(', ')}`
-          : '';
-      const inserted = await client.query(`INSERT INTO ${qualified(request.table)} (${columns}) SELECT ${columns} FROM ${qualified(request.staging)}${conflict}`);
-      await client.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, rows) VALUES ($1, $2, $3)`, [request.table, request.runId, inserted.rowCount ?? 0]);
+      const conflict = request.mode === 'upsert' ? onConflictUpdate(request, await this.columns(request.table)) : '';
+      await client.query(`INSERT INTO ${qualified(request.table)} (${columns}) SELECT ${columns} FROM ${qualified(request.staging)}${conflict}`);
+      await client.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, rows) VALUES ($1, $2, $3)`, [request.table, request.runId, request.rows]);
       await client.query('COMMIT');
-      return inserted.rowCount ?? 0;
+      return request.rows;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw databaseTlsError(error, this.connection, this.name) ?? classify(error, request.table);
@@ -147,12 +177,88 @@ export class PostgresTarget implements JdbcTargetRepository {
     await this.pool.end();
   }
 
+  private async connect(): Promise<PoolClient> {
+    return this.pool.connect().catch((error) => {
+      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, 'PostgreSQL');
+    });
+  }
+
   private async query(sql: string, params: unknown[] = []) {
     try {
       return await this.pool.query(sql, params);
     } catch (error) {
       throw databaseTlsError(error, this.connection, this.name) ?? classify(error, 'PostgreSQL');
     }
+  }
+}
+
+/**
+ * An upsert's ON CONFLICT clause. A row whose values are all the same is left alone (the WHERE):
+ * PostgreSQL would otherwise write a new version of every row, as MySQL's ON DUPLICATE KEY UPDATE
+ * does not, and a nightly upsert of a model that barely changed rewrote all of it (issue 11).
+ * Types without an equality operator (json, xml, geometry) are compared as their text.
+ */
+function onConflictUpdate(request: SwitchRequest, targetColumns: TargetColumn[] | undefined): string {
+  const types = new Map(targetColumns?.map((column) => [column.name, column.dataType]) ?? []);
+  const updated = request.columns.filter((column) => !request.key!.includes(column));
+  if (updated.length === 0) return ` ON CONFLICT (${request.key!.map(quote).join(', ')}) DO NOTHING`;
+  const comparable = (row: string, column: string) => (WITHOUT_EQUALITY.test(types.get(column) ?? '') ? `${row}.${quote(column)}::text` : `${row}.${quote(column)}`);
+  const row = (name: string) => `ROW(${updated.map((column) => comparable(name, column)).join(', ')})`;
+  const target = qualified(request.table);
+  return ` ON CONFLICT (${request.key!.map(quote).join(', ')}) DO UPDATE SET ${updated.map((column) => `${quote(column)} = EXCLUDED.${quote(column)}`).join(', ')} WHERE ${row(target)} IS DISTINCT FROM ${row('EXCLUDED')}`;
+}
+
+const WITHOUT_EQUALITY = /^(json|xml|point|line|lseg|box|path|polygon|circle)$/;
+
+/** The replace an earlier attempt of the run committed: nothing to load, sum or end. */
+const alreadySwitchedIn = (rows: number): ReplaceInPlace => ({
+  done: rows,
+  loadFiles: async () => 0,
+  checksums: async () => Promise.reject(new Error('this run is already switched in: nothing to sum')),
+  commit: async () => rows,
+  rollback: async () => undefined,
+});
+
+/** ReplaceInPlace on one client of the pool, released when the transaction ends. */
+class PostgresReplace implements ReplaceInPlace {
+  private open = true;
+
+  constructor(
+    private readonly client: PoolClient,
+    private readonly table: string,
+    private readonly runId: string,
+    private readonly target: PostgresTarget,
+  ) {}
+
+  loadFiles(columns: LoadColumn[], files: string[]): Promise<number> {
+    return this.target.copyFiles(this.client, this.table, columns, files);
+  }
+
+  checksums(columns: ChecksumColumn[], by: 'row' | 'column'): Promise<TableChecksums> {
+    return this.target.checksumsOn(this.client, this.table, columns, by);
+  }
+
+  async commit(rows: number): Promise<number> {
+    try {
+      await this.client.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, rows) VALUES ($1, $2, $3)`, [this.table, this.runId, rows]);
+      await this.client.query('COMMIT');
+      this.end();
+      return rows;
+    } catch (error) {
+      await this.rollback();
+      throw classify(error, this.table);
+    }
+  }
+
+  async rollback(): Promise<void> {
+    if (!this.open) return;
+    await this.client.query('ROLLBACK').catch(() => undefined);
+    this.end();
+  }
+
+  private end(): void {
+    this.open = false;
+    this.client.release();
   }
 }
 

@@ -71,6 +71,12 @@ describe('checksum SQL', () => {
     expect(sql).toContain(`'-' || to_char(-"t", 'HH24:MI:SS.US')`);
   });
 
+  it('trims a PostgreSQL number by trim_scale, and a decimal held as text by taking its text apart', () => {
+    expect(canonicalText('postgres', 'decimal', '"price"', 'numeric')).toBe('trim_scale("price")::text');
+    expect(canonicalText('postgres', 'decimal', '"id"', 'bigint')).toBe('trim_scale("id")::text');
+    expect(canonicalText('postgres', 'decimal', '"price"', 'text')).toBe(`CASE WHEN "price"::text LIKE '%.%' THEN TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM "price"::text)) ELSE "price"::text END`);
+  });
+
   it('trims a MySQL decimal of a known scale without asking each value for a point', () => {
     expect(mysqlDecimalText('`price`', 2)).toBe("TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(`price` AS CHAR)))");
     expect(mysqlDecimalText('`units`', 0)).toBe('CAST(`units` AS CHAR)');
