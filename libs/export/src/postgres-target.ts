@@ -98,6 +98,10 @@ export class PostgresTarget implements JdbcTargetRepository {
     const client = await this.connect();
     try {
       await client.query('BEGIN');
+      // this transaction stays open while the job runs: should this machine vanish (no FIN), the
+      // server learns it within a minute instead of TCP's two hours, and rolls back, freeing the
+      // target's rows and the lock the retry waits for
+      await client.query("SET LOCAL tcp_keepalives_idle = 30; SET LOCAL tcp_keepalives_interval = 10; SET LOCAL tcp_keepalives_count = 3");
       // the same lock and record as switchIn: a concurrent attempt of the run waits here, then finds the record
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
       const done = await client.query(`SELECT rows FROM ${RUNS_TABLE} WHERE target_table = $1 AND run_id = $2`, [table, runId]);
