@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { Connection, LoadedConfig, SftpConnection } from '@dataops/config';
 import { exportEngineOf, jdbcTlsSpec, resolveDatabaseCredentials, type ExportEngine } from '@dataops/config';
 import type { ExportCompleted, ModelResult, TargetResult } from '@dataops/contracts';
-import type { TableChecksums } from '@dataops/reconcile';
+import { summedBy, type TableChecksums } from '@dataops/reconcile';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
@@ -113,7 +113,8 @@ export class ExportStage {
     warehouseByColumn: () => Promise<TableChecksums>,
   ): Promise<TargetResult> {
     const result = await finishJdbcExport(item, await this.fillStaging(item, staged, options, item.runId, earlyLoad), staged.checksums, warehouseByColumn);
-    options.logger.info(`target ${result.name}: ${result.rows} rows switched in; rows and ${result.reconciliation?.columns ?? 0} column checksums matched the warehouse`, { table: item.table, rows: result.rows });
+    const matched = result.reconciliation ? `; matched the warehouse ${summedBy(result.reconciliation.by ?? 'columns', result.reconciliation.columns)}` : '';
+    options.logger.info(`target ${result.name}: ${result.rows} rows switched in${matched}`, { table: item.table, rows: result.rows });
     return result;
   }
 

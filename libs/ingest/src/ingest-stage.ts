@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { LoadedConfig, MysqlConnection, PipelineConfig } from '@dataops/config';
 import { ingestEngineOf, resolveDatabaseCredentials, type IngestEngine } from '@dataops/config';
 import type { IngestCompleted, Reconciliation, TableResult } from '@dataops/contracts';
-import { compareChecksums, countedOnly, describeMismatches, hasColumnSums, onlyRowsDiffer, tableChecksums, type TableChecksums } from '@dataops/reconcile';
+import { compareChecksums, countedOnly, describeMismatches, hasColumnSums, onlyRowsDiffer, summedBy, tableChecksums, type TableChecksums } from '@dataops/reconcile';
 import { TerminalError, throwIfStopped } from '@dataops/errors';
 import { joinPath, lakeStoreFor, ManifestRepository, MANIFEST_FORMAT, runDataPath, type LakeManifest, type LakeStore } from '@dataops/lake';
 import type { SparkRunner } from '@dataops/spark';
@@ -205,7 +205,7 @@ export class IngestStage {
         subject: plan.table,
       });
     }
-    options.logger.info(`table ${plan.table}: ${written.rows} rows and ${Object.keys(source.columns).length} column checksums match the source`, { table: plan.table });
+    options.logger.info(`table ${plan.table}: ${written.rows} rows match the source ${summedBy(by, Object.keys(source.columns).length)}`, { table: plan.table });
     const reconciliation: Reconciliation = { from: 'source', to: 'lake', status, rows: source.rows, columns: Object.keys(source.columns).length, countedOnly: countedOnly(source), by };
     return { sourceCount: plan.fullSnapshot && status === 'match' ? source.rows : null, reconciliation };
   }

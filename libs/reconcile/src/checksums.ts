@@ -115,6 +115,11 @@ export function addChecksums(a: TableChecksums, b: TableChecksums): TableChecksu
 }
 
 /** "table orders, column amount: checksum 123 at the source, 456 in the lake" (every mismatch, one sentence each). */
+/** What a matching reconciliation compared, for the log: a checksum per row over every column, or one per column. */
+export function summedBy(by: 'rows' | 'columns', columns: number): string {
+  return by === 'rows' ? `by count and one checksum per row over its ${columns} columns` : `by count and each of its ${columns} columns' checksum`;
+}
+
 export function describeMismatches(subject: string, from: string, to: string, mismatches: Mismatch[]): string {
   return mismatches
     .map((m) => `${subject}${m.column === null ? '' : `, column ${m.column}`}: ${m.what} ${m.expected} ${from}, ${m.actual} ${to}`)
