@@ -13,9 +13,10 @@ import threading
 import time
 import traceback
 from contextlib import contextmanager
-from typing import Any, Callable, Dict, Iterator, Optional
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterator, Optional
 
-from pyspark.sql import SparkSession
+if TYPE_CHECKING:  # imported where a Spark job starts: the arrow and Sqoop jobs never load PySpark (~0.1 s)
+    from pyspark.sql import SparkSession
 
 PROGRESS_PREFIX = "DATAOPS_PROGRESS "
 
@@ -118,7 +119,7 @@ def _read_secrets(path: str) -> Dict[str, Any]:
     return secrets
 
 
-def run_job(spark: SparkSession, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]], Any], spec_path: str, secrets_path: str, result_path: str) -> int:
+def run_job(spark: "SparkSession", body: Callable[["SparkSession", Dict[str, Any], Dict[str, Any]], Any], spec_path: str, secrets_path: str, result_path: str) -> int:
     """One job on a Spark session: its result or its error (with a retry class) to the result file.
 
     The same for a job of its own (main) and for a job of the warm driver (jobs/driver.py).
@@ -157,7 +158,9 @@ def _job_arguments(name: str) -> argparse.Namespace:
     return parser.parse_args()
 
 
-def main(name: str, body: Callable[[SparkSession, Dict[str, Any], Dict[str, Any]], Any]) -> None:
+def main(name: str, body: Callable[["SparkSession", Dict[str, Any], Dict[str, Any]], Any]) -> None:
+    from pyspark.sql import SparkSession
+
     _die_with_parent()
     args = _job_arguments(name)
     spark = SparkSession.builder.getOrCreate()

@@ -139,3 +139,16 @@ def test_a_slice_larger_than_a_chunk_is_read_in_key_ranges_and_its_null_keys(mon
     assert chunking.predicates("p", None, None) == ["p"]  # a slice without rows
     assert Chunking("k", rows=100, row_bytes=10, slices=2).predicates("p", 1, 100) == ["p"]  # fits one chunk
 
+
+
+def test_the_jobs_without_spark_start_without_loading_pyspark():
+    # PySpark's import alone is ~0.1 s of every arrow ingest, export and Sqoop job's start (issue 11)
+    import os
+    import subprocess
+    import sys
+
+    modules = "dataops_jobs.arrow_tables, dataops_jobs.arrow_exports, dataops_jobs.sqoop_tables, dataops_jobs.sqoop_exports"
+    code = f"import sys, {modules}; print('pyspark' in sys.modules)"
+    jobs = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    loaded = subprocess.run([sys.executable, "-c", code], cwd=jobs, capture_output=True, text=True, check=True).stdout.strip()
+    assert loaded == "False"
