@@ -226,50 +226,75 @@ const alreadySwitchedIn = (rows: number): ReplaceInPlace => ({
 /** ReplaceInPlace on one client of the pool, released when the transaction ends. */
 class PostgresReplace implements ReplaceInPlace {
   private open = true;
+  /** set when the connection broke while the transaction waited for the job (a restart, a killed backend) */
+  private lost?: Error;
+  // a checked-out client that errors while idle emits 'error'; with no listener that would crash the service
+  private readonly onError = (error: Error) => {
+    this.lost = error;
+  };
 
   constructor(
     private readonly client: PoolClient,
     private readonly table: string,
     private readonly runId: string,
     private readonly target: PostgresTarget,
-  ) {}
+  ) {
+    client.on('error', this.onError);
+  }
 
   loadFiles(columns: LoadColumn[], files: string[]): Promise<number> {
-    return this.target.copyFiles(this.client, this.table, columns, files);
+    return this.whileConnected(() => this.target.copyFiles(this.client, this.table, columns, files));
   }
 
   checksums(columns: ChecksumColumn[], by: 'row' | 'column'): Promise<TableChecksums> {
-    return this.target.checksumsOn(this.client, this.table, columns, by);
+    return this.whileConnected(() => this.target.checksumsOn(this.client, this.table, columns, by));
   }
 
   async commit(rows: number): Promise<number> {
     try {
-      await this.client.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, rows) VALUES ($1, $2, $3)`, [this.table, this.runId, rows]);
-      await this.client.query('COMMIT');
-      this.end();
-      return rows;
+      return await this.whileConnected(async () => {
+        await this.client.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, rows) VALUES ($1, $2, $3)`, [this.table, this.runId, rows]);
+        await this.client.query('COMMIT');
+        this.end();
+        return rows;
+      });
     } catch (error) {
       await this.rollback();
-      throw classify(error, this.table);
+      throw error instanceof TransientError || error instanceof TerminalError ? error : classify(error, this.table);
     }
   }
 
   async rollback(): Promise<void> {
     if (!this.open) return;
-    await this.client.query('ROLLBACK').catch(() => undefined);
+    if (!this.lost) await this.client.query('ROLLBACK').catch(() => undefined);
     this.end();
+  }
+
+  /** The step, or a retryable error once the connection is gone: the server rolled the transaction back itself. */
+  private async whileConnected<T>(step: () => Promise<T>): Promise<T> {
+    const lostError = () => new TransientError(`${this.table}: the connection to PostgreSQL broke during the export (${this.lost!.message}); the transaction was rolled back, the target is unchanged`, { cause: this.lost });
+    if (this.lost) throw lostError();
+    try {
+      return await step();
+    } catch (error) {
+      if (this.lost) throw lostError();
+      throw error;
+    }
   }
 
   private end(): void {
     this.open = false;
-    this.client.release();
+    this.client.off('error', this.onError);
+    // a broken connection is closed, not handed back to the pool
+    this.client.release(this.lost);
   }
 }
 
 function classify(error: unknown, where: string): Error {
   const code = (error as { code?: string }).code ?? '';
   const message = (error as Error).message;
-  if (['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', '57P03', '53300', '40001', '40P01'].includes(code)) {
+  // 57P01/57P02: the server is shutting down (a restart): the retry finds it back
+  if (['ECONNREFUSED', 'ETIMEDOUT', 'ECONNRESET', '57P01', '57P02', '57P03', '53300', '40001', '40P01'].includes(code) || /Connection terminated/.test(message)) {
     return new TransientError(`${where}: ${message}`, { cause: error });
   }
   if (code === '28P01' || code === '28000') return new TerminalError(`${where}: authentication failed (check the credentials file)`, { cause: error });
