@@ -93,8 +93,19 @@ describe('the four services over real Kafka', () => {
     writeFileSync(configFile, `${readFileSync(configFile, 'utf8')}${otherYaml}`);
     const base = 18_000 + Math.floor(Math.random() * 400) * 20;
     // two replicas of every service, consumer groups no one has used before (a new deployment)
+    // three stage slots per replica: 'runs two pipelines at the same time' ingests three runs at
+    // once. The replica whose consumer records a work starts it at once if it has a free slot; the
+    // other replica finds it at its next poll (2 s). With two slots the third run waited for one
+    // of the first two to end (0.8 s), so whether two runs of a pipeline overlapped was a race
     services = new ServiceProcesses(
-      { DATAOPS_CONFIG: configFile, DATAOPS_GROUP_PREFIX: `e2e-${id}-`, DATAOPS_SCHEDULER_TICK_MS: '3600000', DATAOPS_LEASE_MS: '10000', LOG_LEVEL: 'info' },
+      {
+        DATAOPS_CONFIG: configFile,
+        DATAOPS_GROUP_PREFIX: `e2e-${id}-`,
+        DATAOPS_SCHEDULER_TICK_MS: '3600000',
+        DATAOPS_LEASE_MS: '10000',
+        DATAOPS_STAGE_CONCURRENCY: '3',
+        LOG_LEVEL: 'info',
+      },
       { scheduler: base, ingest: base + 1, transform: base + 2, export: base + 3 },
       root,
       2,
