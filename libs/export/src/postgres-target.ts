@@ -96,28 +96,26 @@ export class PostgresTarget implements JdbcTargetRepository {
 
   async beginReplace(table: string, runId: string): Promise<ReplaceInPlace> {
     const client = await this.connect();
+    let done: number | undefined;
     try {
       await client.query('BEGIN');
       // this transaction stays open while the job runs: should this machine vanish (no FIN), the
       // server learns it within a minute instead of TCP's two hours, and rolls back, freeing the
       // target's rows and the lock the retry waits for
       await client.query("SET LOCAL tcp_keepalives_idle = 30; SET LOCAL tcp_keepalives_interval = 10; SET LOCAL tcp_keepalives_count = 3");
-      // the same lock and record as switchIn: a concurrent attempt of the run waits here, then finds the record
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
-      const done = await client.query(`SELECT rows FROM ${RUNS_TABLE} WHERE target_table = $1 AND run_id = $2`, [table, runId]);
-      if (done.rows[0]) {
-        await client.query('ROLLBACK');
-        client.release();
-        return alreadySwitchedIn(Number(done.rows[0].rows));
-      }
+      done = await lockedRunRecord(client, table, runId);
       // DELETE, not TRUNCATE: readers keep seeing the old rows until COMMIT, and indexes, grants and views stay
-      await client.query(`DELETE FROM ${qualified(table)}`);
+      if (done === undefined) await client.query(`DELETE FROM ${qualified(table)}`);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       client.release();
       throw databaseTlsError(error, this.connection, this.name) ?? classify(error, table);
     }
-    return new PostgresReplace(client, table, runId, this);
+    if (done === undefined) return new PostgresReplace(client, table, runId, this);
+    // released once, whatever the ROLLBACK does (inside the try, a failing one was released twice)
+    await client.query('ROLLBACK').catch(() => undefined);
+    client.release();
+    return alreadySwitchedIn(done);
   }
 
   /** The files into a table on this client (inside its transaction, if it has one open). */
@@ -151,18 +149,16 @@ export class PostgresTarget implements JdbcTargetRepository {
     const columns = request.columns.map(quote).join(', ');
     try {
       await client.query('BEGIN');
-      // a concurrent retry of the same run waits here, then sees the record and does nothing
-      await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [request.table]);
-      const done = await client.query(`SELECT rows FROM ${RUNS_TABLE} WHERE target_table = $1 AND run_id = $2`, [request.table, request.runId]);
-      if (done.rows[0]) {
+      const done = await lockedRunRecord(client, request.table, request.runId);
+      if (done !== undefined) {
         await client.query('ROLLBACK');
-        return Number(done.rows[0].rows);
+        return done;
       }
       // DELETE, not TRUNCATE: readers keep seeing the old rows until COMMIT, and indexes, grants and views stay
       if (request.mode === 'replace') await client.query(`DELETE FROM ${qualified(request.table)}`);
       const conflict = request.mode === 'upsert' ? onConflictUpdate(request, await this.columns(request.table)) : '';
       await client.query(`INSERT INTO ${qualified(request.table)} (${columns}) SELECT ${columns} FROM ${qualified(request.staging)}${conflict}`);
-      await client.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, rows) VALUES ($1, $2, $3)`, [request.table, request.runId, request.rows]);
+      await recordRun(client, request.table, request.runId, request.rows);
       await client.query('COMMIT');
       return request.rows;
     } catch (error) {
@@ -214,6 +210,21 @@ function onConflictUpdate(request: SwitchRequest, targetColumns: TargetColumn[] 
 
 const WITHOUT_EQUALITY = /^(json|xml|point|line|lseg|box|path|polygon|circle)$/;
 
+/**
+ * Inside a switch transaction: waits for the table's switch lock (a concurrent attempt of the same
+ * run waits here), then the rows this run already switched in, if it did.
+ */
+async function lockedRunRecord(client: PoolClient, table: string, runId: string): Promise<number | undefined> {
+  await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [table]);
+  const done = await client.query(`SELECT rows FROM ${RUNS_TABLE} WHERE target_table = $1 AND run_id = $2`, [table, runId]);
+  return done.rows[0] ? Number(done.rows[0].rows) : undefined;
+}
+
+/** The switch's record, in its transaction: a retry of the run finds it and changes nothing. */
+async function recordRun(client: PoolClient, table: string, runId: string, rows: number): Promise<void> {
+  await client.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, rows) VALUES ($1, $2, $3)`, [table, runId, rows]);
+}
+
 /** The replace an earlier attempt of the run committed: nothing to load, sum or end. */
 const alreadySwitchedIn = (rows: number): ReplaceInPlace => ({
   done: rows,
@@ -253,7 +264,7 @@ class PostgresReplace implements ReplaceInPlace {
   async commit(rows: number): Promise<number> {
     try {
       return await this.whileConnected(async () => {
-        await this.client.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, rows) VALUES ($1, $2, $3)`, [this.table, this.runId, rows]);
+        await recordRun(this.client, this.table, this.runId, rows);
         await this.client.query('COMMIT');
         this.end();
         return rows;
