@@ -15,12 +15,13 @@ the database itself after the load (libs/reconcile), as with the spark engine.
 """
 
 import gzip
+import itertools
 import os
 import shutil
-from typing import Any, Callable, Dict, List
+from typing import Any, Callable, Dict, Iterator, List
 
 from .arrow_layout import data_files
-from .checksums import checksum_kind, duckdb_checksums, duckdb_identifier, duckdb_relation_checksums, files_dataset, register_files
+from .checksums import checksum_kind, duckdb_checksums, duckdb_identifier, duckdb_relation_checksums, files_dataset, register_batches, register_files
 from .runtime import JobError, progress
 
 
@@ -63,6 +64,47 @@ class ModelFiles:
         finally:
             connection.close()
 
+    def copy_slices_to_csv(self, select: Callable[[str, str, str], str], names: List[str], folder: str, options: str, slice_rows: int) -> Iterator[str]:
+        """copy_to_csv in files of about ``slice_rows`` rows each (part-00000.csv, part-00001.csv, …),
+        yielding each once it is complete: the stage loads one while the next is written (issue 11).
+        One scan of the model; an empty model gives one empty file."""
+        import duckdb
+        import pyarrow as pa
+
+        if self.dataset is None:
+            path = os.path.join(folder, "part-00000.csv")
+            open(path, "w").close()
+            yield path
+            return
+        scanner = self.dataset.scanner(columns=names, batch_size=65536)
+        batches = iter(scanner.to_reader())
+        connection = duckdb.connect()
+        try:
+            expressions = ", ".join(f"{select(duckdb_identifier(name), self.kind(name), self.spark_type(name))} AS {duckdb_identifier(name)}" for name in names)
+            for index in itertools.count():
+                first = next(batches, None)
+                if first is None and index > 0:
+                    return
+                head = [first] if first is not None else []
+                piece = pa.RecordBatchReader.from_batches(scanner.projected_schema, itertools.chain(head, _rows_up_to(batches, slice_rows - (first.num_rows if first is not None else 0))))
+                register_batches(connection, "model", piece, scanner.projected_schema, self.columns)
+                path = os.path.join(folder, f"part-{index:05d}.csv")
+                connection.execute(f"COPY (SELECT {expressions} FROM model) TO {_literal(path)} ({options})")
+                connection.unregister("model__files")
+                yield path
+        finally:
+            connection.close()
+
+
+def _rows_up_to(batches: Iterator[Any], rows: int) -> Iterator[Any]:
+    """The next batches of ``batches`` until ``rows`` rows have passed (the last one may overshoot)."""
+    while rows > 0:
+        batch = next(batches, None)
+        if batch is None:
+            return
+        rows -= batch.num_rows
+        yield batch
+
 
 # --- the text of each value, per reader --------------------------------------------------------------
 
@@ -96,29 +138,37 @@ def _mysql_text(value: str, kind: str, _spark_type: str) -> str:
 
 # --- staging loads -----------------------------------------------------------------------------------
 
-def _load_files(target: Dict[str, Any], model: ModelFiles) -> Dict[str, Any]:
+# a load file of a model has at most a few slices, each of at least this many rows: the first is
+# loaded while the next are written, so the database starts about a slice's time after the job
+LOAD_SLICES = 8
+MIN_SLICE_ROWS = 100_000
+
+
+def _load_files(target: Dict[str, Any], model: ModelFiles) -> Iterator[str]:
     os.makedirs(target["localDir"], exist_ok=True)
-    path = os.path.join(target["localDir"], "part-00000.csv")
     names = target["columns"]
+    rows = model.dataset.count_rows() if model.dataset is not None else 0
+    slice_rows = max(MIN_SLICE_ROWS, -(-rows // LOAD_SLICES))
     if target["load"] == "copy":
         # RFC 4180 as COPY … (FORMAT csv) reads it: NULL is an unquoted empty field, '' a quoted one
-        model.copy_to_csv(_postgres_text, names, path, "FORMAT csv, HEADER false")
-    else:
-        # LOAD DATA … FIELDS ENCLOSED BY '"' ESCAPED BY '': every value quoted, NULL the bare word
-        model.copy_to_csv(_mysql_text, names, path, "FORMAT csv, HEADER false, NULLSTR 'NULL', FORCE_QUOTE *")
-    return {"files": [path]}
+        return model.copy_slices_to_csv(_postgres_text, names, target["localDir"], "FORMAT csv, HEADER false", slice_rows)
+    # LOAD DATA … FIELDS ENCLOSED BY '"' ESCAPED BY '': every value quoted, NULL the bare word
+    return model.copy_slices_to_csv(_mysql_text, names, target["localDir"], "FORMAT csv, HEADER false, NULLSTR 'NULL', FORCE_QUOTE *", slice_rows)
 
 
 def load_staging(target: Dict[str, Any]) -> Dict[str, Any]:
-    """The load file first, announced (phase "files") so the stage can load it while the model is
-    summed here: the COPY and the checksums overlap instead of following each other (issue 11)."""
+    """The load files, each announced (phase "files") once written, so the stage loads it while the
+    next is written and the model is summed here: the database's load overlaps the job (issue 11)."""
     if target["load"] not in ("copy", "infile", "none"):
         raise JobError(f"target {target['name']}: the arrow export engine loads by COPY or LOAD DATA only, not {target['load']}; use the spark engine", subject=target["name"])
     model = ModelFiles(target["model"], [c for c in target["modelColumns"] if c["name"] in target["columns"]])
     loaded: Dict[str, Any] = {}
     if target["load"] != "none":
-        loaded = _load_files(target, model)
-        progress(target=target["name"], phase="files", files=loaded["files"])
+        files = []
+        for path in _load_files(target, model):
+            files.append(path)
+            progress(target=target["name"], phase="files", files=[path])
+        loaded = {"files": files}
     # the database sums the rows first; each column's sum only when they differ, to name it (the
     # stage then asks again with columnChecksums): one md5 per row here instead of one per value
     checksums = model.checksums(by_column=target.get("columnChecksums", True))

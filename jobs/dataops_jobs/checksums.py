@@ -170,9 +170,15 @@ def register_files(connection, name: str, dataset, columns: List[Dict[str, str]]
     writer stores a TIMESTAMP_NTZ as a bare bigint of microseconds (pyarrow reads an int64), which
     becomes a timestamp again here. ``once``: the view is read once, as a stream that reads ahead
     one batch (a dataset scan reads ahead many, a lot of memory for a wide table)."""
+    source = dataset.scanner(batch_size=16384, batch_readahead=1, fragment_readahead=1).to_reader() if once else dataset
+    register_batches(connection, name, source, dataset.schema, columns)
+
+
+def register_batches(connection, name: str, source, schema, columns: List[Dict[str, str]]) -> None:
+    """``source`` (a dataset, or a reader of some of its batches) as DuckDB view ``name``, in the
+    columns' Spark types (register_files)."""
     import pyarrow as pa
 
-    source = dataset.scanner(batch_size=16384, batch_readahead=1, fragment_readahead=1).to_reader() if once else dataset
     connection.register(f"{name}__files", source)
     spark_types = {c["name"]: c["type"].strip().lower() for c in columns}
 
@@ -181,7 +187,7 @@ def register_files(connection, name: str, dataset, columns: List[Dict[str, str]]
             return f"make_timestamp({duckdb_identifier(field.name)}) AS {duckdb_identifier(field.name)}"
         return duckdb_identifier(field.name)
 
-    connection.execute(f"CREATE VIEW {name} AS SELECT {', '.join(expression(f) for f in dataset.schema)} FROM {name}__files")
+    connection.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {', '.join(expression(f) for f in schema)} FROM {name}__files")
 
 
 def files_dataset(folder: str, files: Sequence[str], fmt: str, columns: List[Dict[str, str]]):

@@ -46,3 +46,35 @@ def test_a_spark_orc_timestamp_ntz_stored_as_microseconds_is_a_timestamp_again(t
         assert handle.read().splitlines() == ["2024-01-02 03:04:05.123456", ""]
     assert result["rows"] == 2 and result["checksums"]["columns"]["at"]["nonNull"] == 1
     assert os.path.basename(result["files"][0]) == "part-00000.csv"
+
+
+def test_a_large_model_is_written_in_slices_each_announced_once_complete(tmp_path, monkeypatch):
+    import dataops_jobs.arrow_exports as arrow_exports
+
+    folder = tmp_path / "model"
+    folder.mkdir()
+    pq.write_table(pa.table({"id": pa.array(range(0, 20), pa.int64())}), folder / "part-00000.parquet")
+    pq.write_table(pa.table({"id": pa.array(range(20, 35), pa.int64())}), folder / "part-00001.parquet")
+    monkeypatch.setattr(arrow_exports, "MIN_SLICE_ROWS", 1)
+    announced = []
+
+    def on_progress(**fields):
+        if fields.get("phase") == "files":
+            # the announced file is complete: the stage starts loading it now
+            with open(fields["files"][0], encoding="utf-8") as handle:
+                announced.append((fields["files"][0], handle.read().splitlines()))
+
+    monkeypatch.setattr(arrow_exports, "progress", on_progress)
+    result = load_staging(_target(tmp_path, "copy", [{"name": "id", "type": "bigint"}]))
+    assert [path for path, _ in announced] == result["files"]
+    assert len(result["files"]) > 1
+    assert sorted(int(line) for _, lines in announced for line in lines) == list(range(35))
+    assert result["rows"] == 35
+
+
+def test_an_empty_model_gives_one_empty_load_file(tmp_path):
+    folder = tmp_path / "model"
+    folder.mkdir()
+    pq.write_table(pa.table({"id": pa.array([], pa.int64())}), folder / "part-00000.parquet")
+    result = load_staging(_target(tmp_path, "copy", [{"name": "id", "type": "bigint"}]))
+    assert len(result["files"]) == 1 and os.path.getsize(result["files"][0]) == 0 and result["rows"] == 0

@@ -10,6 +10,7 @@ import type { SparkRunner } from '@dataops/spark';
 import type { StageRequest, StageRunOptions } from '@dataops/stage';
 import { exportJobResult, type ExportJobResult } from './export-job';
 import { runSqoopExport } from './sqoop-export';
+import { FileLoads } from './file-loads';
 import { abandonInPlace, beginInPlace, finishJdbcExport, loadInPlace, openTarget, prepareJdbcExport, type PreparedJdbcExport } from './jdbc-export';
 import { deliverFiles, openSftp, prepareSftpDelivery, resultOf, type SftpDelivery } from './sftp-export';
 
@@ -37,8 +38,8 @@ export class ExportStage {
     const sftp: SftpDelivery[] = [];
     const engine = exportEngineOf(this.loaded.config, pipeline);
     const localRoot = await mkdtemp(join(tmpdir(), `dataops-export-${request.runId.replace(/[^\w.-]/g, '_')}-`));
-    // loads started while the job still runs (rows each took), by target name
-    const earlyLoads = new Map<string, Promise<number>>();
+    // loads started while the job still runs, by target name
+    const earlyLoads = new Map<string, FileLoads>();
     try {
       for (const target of pipeline.export) {
         const model = request.models.find((candidate) => candidate.name === target.model);
@@ -65,12 +66,12 @@ export class ExportStage {
       let job: ExportJobResult | undefined;
       if (pendingJdbc.length + pendingSftp.length > 0) {
         options.logger.info(`export engine ${engine}: ${pendingJdbc.length} database target(s), ${pendingSftp.length} SFTP target(s)`, { engine });
-        // the arrow engine announces each load file before it sums the model: the load starts then
+        // the arrow engine announces each load file once written, before the next: its load starts then
         const startLoad = (name: string, files: string[]) => {
           const item = pendingJdbc.find((candidate) => jdbcName(candidate) === name);
-          if (item && item.target.loader !== 'sqoop' && item.repository.load !== 'jdbc' && !earlyLoads.has(name)) {
-            earlyLoads.set(name, handledLater(this.loadFiles(item, files, options)));
-          }
+          if (!item || item.target.loader === 'sqoop' || item.repository.load === 'jdbc') return;
+          if (!earlyLoads.has(name)) earlyLoads.set(name, this.fileLoads(item));
+          earlyLoads.get(name)!.add(files);
         };
         // an in-place replace deletes the target's old rows while the job writes the load files
         pendingJdbc.filter((item) => item.inPlace).forEach(beginInPlace);
@@ -97,7 +98,7 @@ export class ExportStage {
       return { logicalDate: request.logicalDate, targets };
     } finally {
       // a load may still run when the job failed: its connection and files are needed until it ends
-      await Promise.allSettled(earlyLoads.values());
+      await Promise.all([...earlyLoads.values()].map((loads) => loads.settled()));
       // an in-place replace not committed (a failed job or target, a stop) leaves its target as it was
       await Promise.allSettled(jdbc.map(abandonInPlace));
       await Promise.all([...jdbc.map((item) => item.repository.close()), ...sftp.map((item) => item.sftp.close())]);
@@ -109,7 +110,7 @@ export class ExportStage {
     item: PreparedJdbcExport,
     staged: ExportJobResult['staged'][number],
     options: StageRunOptions,
-    earlyLoad: Promise<number> | undefined,
+    earlyLoad: FileLoads | undefined,
     warehouseByColumn: () => Promise<TableChecksums>,
   ): Promise<TargetResult> {
     const result = await finishJdbcExport(item, await this.fillStaging(item, staged, options, item.runId, earlyLoad), staged.checksums, warehouseByColumn);
@@ -122,10 +123,14 @@ export class ExportStage {
    * COPY targets: the job wrote CSV files, loaded here (or already loading: `earlyLoad`); JDBC
    * targets: the job filled staging itself.
    */
-  private async fillStaging(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions, runId: string, earlyLoad?: Promise<number>): Promise<number> {
+  private async fillStaging(item: PreparedJdbcExport, staged: ExportJobResult['staged'][number], options: StageRunOptions, runId: string, earlyLoad?: FileLoads): Promise<number> {
     if (item.target.loader === 'sqoop') return this.sqoopIntoStaging(item, staged, options, runId);
     if (item.repository.load === 'jdbc') return staged.rows;
-    const rows = await (earlyLoad ?? this.loadFiles(item, staged.files ?? [], options));
+    const loads = earlyLoad ?? this.fileLoads(item);
+    const files = staged.files ?? [];
+    const rows = await loads.total(files);
+    const into = item.inPlace ? `${item.table} (old rows deleted in the same transaction, not yet committed)` : item.staging;
+    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${into} by ${loadVerb(item)} from ${files.length} file(s) in ${Date.now() - (loads.startedAt ?? Date.now())} ms`, { table: item.table, rows });
     if (rows !== staged.rows) {
       throw new TerminalError(`export ${item.model.name} -> ${item.table}: ${loadVerb(item)} took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
     }
@@ -142,14 +147,10 @@ export class ExportStage {
     return job.staged[0].checksums;
   }
 
-  /** The job's load files into the target's staging table (or, in place, the target), by COPY or LOAD DATA. */
-  private async loadFiles(item: PreparedJdbcExport, files: string[], options: StageRunOptions): Promise<number> {
-    const started = Date.now();
+  /** The job's load files into the target's staging table (or, in place, the target), by COPY or LOAD DATA, as they come. */
+  private fileLoads(item: PreparedJdbcExport): FileLoads {
     const columns = modelColumns(item.model);
-    const rows = item.inPlace ? await loadInPlace(item, columns, files) : await item.repository.loadFiles!(item.staging, columns, files);
-    const into = item.inPlace ? `${item.table} (old rows deleted in the same transaction, not yet committed)` : item.staging;
-    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${into} by ${loadVerb(item)} in ${Date.now() - started} ms`, { table: item.table, rows });
-    return rows;
+    return new FileLoads((files) => (item.inPlace ? loadInPlace(item, columns, files) : item.repository.loadFiles!(item.staging, columns, files)));
   }
 
   /** `sqoop export` (real Sqoop) of the model straight into this target's staging table. */
@@ -252,8 +253,3 @@ const loadVerb = (item: PreparedJdbcExport) => (item.repository.load === 'copy' 
 const jdbcName = (item: PreparedJdbcExport) => `${item.target.connection}:${item.table}`;
 const sftpName = (item: SftpDelivery) => `${item.target.connection}:${item.remoteDir}`;
 
-/** The promise, marked handled: a load started early may fail before the stage awaits it, in its turn. */
-function handledLater<T>(promise: Promise<T>): Promise<T> {
-  promise.catch(() => undefined);
-  return promise;
-}
