@@ -3,7 +3,9 @@
     spark-submit … jobs/driver.py --requests DIR
 
 Starting Spark (a JVM, the SparkContext, the JDBC jars) takes about ten seconds on a small
-machine: a service with `spark.keepDriver` pays it once instead of at every stage of every run.
+machine: a service with `spark.keepDriver` pays it once instead of at every stage of every run,
+and a warm-up job (dataops_jobs/warm_up.py) before it reports ready takes the first job's class
+loading and JIT off the first run.
 Requests arrive as files in DIR, one JSON object each: {"id", "script", "spec", "secrets", "result"}
 (not on stdin: spark-submit does not pass its stdin to the Python driver). Each
 job runs exactly as jobs/<script> would run it (runtime.run_job: same spec, secrets, result and
@@ -24,6 +26,7 @@ from dataops_jobs.export_targets import export
 from dataops_jobs.ingest_tables import ingest
 from dataops_jobs.runtime import _die_with_parent, _write_json, run_job
 from dataops_jobs.transform_models import transform
+from dataops_jobs.warm_up import warm_up
 
 JOBS = {"ingest.py": ingest, "transform.py": transform, "export.py": export}
 READY = "DATAOPS_DRIVER_READY"
@@ -48,6 +51,11 @@ def main() -> None:
     parser.add_argument("--requests", required=True)
     folder = parser.parse_args().requests
     base = SparkSession.builder.getOrCreate()
+    # ready once warm: a run waits for the first request anyway, and the first job of a cold JVM is slow
+    try:
+        warm_up(base.newSession())
+    except Exception as error:  # the warm-up is an optimisation: a driver that cannot run it still serves
+        print(f"the Spark driver's warm-up failed ({error}); serving cold", file=sys.stderr, flush=True)
     print(READY, flush=True)
     while os.path.isdir(folder):
         request = next_request(folder)

@@ -51,8 +51,11 @@ const SHORT: Record<string, string> = {
   export: "DataOps' export",
   'export-spark': "DataOps' export on the spark engine",
 };
-/** the hand-offs the latency figure needs at least (issue 11) */
-const MIN_HAND_OFFS = 50;
+/**
+ * The hand-offs the latency figure takes at least. Issue 11 asks for 50, but the p99 of 50 is their
+ * maximum: one slow hand-off decides it. Of 200 it is the second slowest in a hundred.
+ */
+const MIN_HAND_OFFS = 200;
 
 function parseOptions(argv: string[]): Options {
   const options: Options = { scale: 1, repeat: 3, scaling: [], quick: false, out: join(repoRoot, 'docs', 'BENCHMARKS.md') };
@@ -154,6 +157,11 @@ async function tableRows(database: string): Promise<Record<string, number>> {
 }
 
 const schedule = (overlap = 'skip') => `schedule:\n  cron: "0 3 * * *"\n  timezone: UTC\n  overlap: ${overlap}\n  catchup: skip\n`;
+
+/** The tables of the sample read incrementally besides orders and order_items (examples/retail's overrides). */
+const INCREMENTAL_OVERRIDES = `    customers: { mode: lastmodified, checkColumn: updated_at, mergeKey: [customer_id], lookback: 10m }
+    payments: { mode: append, checkColumn: payment_id }
+`;
 
 /** The tiny pipeline of the services run: one 12-row table, one model, one PostgreSQL target. */
 function tinyPipelineYaml(root: string): string {
@@ -298,11 +306,15 @@ async function main(): Promise<void> {
     for (const engine of engines) {
       await measure(tiny(engine), `ingest, ${engine} engine, one 12-row table (fixed overhead)`, run(configs[engine], PIPELINE, '--stages', 'ingest', '--tables', 'regions', '--full-refresh'), engine === 'spark' ? [] : [tiny('spark')]);
     }
+    // the incremental run reads incrementally every table that can be (as examples/retail does):
+    // the e2e sample reads customers and payments in full every time, which is no incremental run
+    const incrementalConfig = configFor('incremental', engineYaml('arrow').replace('  overrides:\n', `  overrides:\n${INCREMENTAL_OVERRIDES}`));
+    await run(incrementalConfig, PIPELINE, '--stages', 'ingest', '--full-refresh')();
     let seed = 1;
     await measure(
       'incremental',
-      'ingest, arrow engine, incremental after ~1% of rows changed',
-      profiled('incremental', 'arrow engine, incremental after ~1% of rows changed', configs.arrow, PIPELINE, '--stages', 'ingest'),
+      'ingest, arrow engine, incremental after ~1% of rows changed (every table that has a key or a timestamp read incrementally)',
+      profiled('incremental', 'arrow engine, incremental after ~1% of rows changed', incrementalConfig, PIPELINE, '--stages', 'ingest'),
       ['limit', full('arrow')],
       () => execute('python3', [join(repoRoot, 'scripts/sample/retail_data.py'), 'mutate', '--seed', String(seed++), '--database', database.name]),
     );
@@ -362,7 +374,7 @@ async function main(): Promise<void> {
       // more hand-offs, cheaply: runs of the tiny pipeline's ingest alone (scheduler → ingest → scheduler)
       const wanted = options.quick ? 4 : MIN_HAND_OFFS;
       let handOffs = await services.handOffs();
-      for (let extra = 0; handOffs.length < wanted && extra < 60; extra += 1) {
+      for (let extra = 0; handOffs.length < wanted && extra < 150; extra += 1) {
         await services.trigger(TINY_PIPELINE, ['--stages', 'ingest']);
         handOffs = await services.handOffs();
       }

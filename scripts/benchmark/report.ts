@@ -170,7 +170,7 @@ function handOffSection(results: Results): string[] {
       return between < all.length
         ? [
             `Of these, ${between} go from one stage service to the next (ingest → transform, transform → export): each such pair needs a run with two Spark jobs. The others are the scheduler's`,
-            'hand-offs to and from a stage, most of them from runs of the tiny pipeline\'s ingest alone (`trigger --stages ingest`), added until there are at least 50; they travel the same way',
+            'hand-offs to and from a stage, most of them from runs of the tiny pipeline\'s ingest alone (`trigger --stages ingest`), added until there are at least 200 (a p99 of 50 is their maximum); they travel the same way',
             '(outbox, relay, Kafka, consumer), only `… → scheduler` ends in the ledger instead of a work claim.',
             '',
           ]
@@ -338,11 +338,18 @@ function targets(results: Results): Target[] {
     const m = (pick: (profile: IngestProfile) => number) => median(profiles.map(pick));
     return ` Its profile: planning ${s(m((p) => p.planning))} s, reading and writing ${s(m((p) => p.readWrite))} s, reconciliation and commits ${s(m((p) => p.engineEnd + p.commits))} s, the command outside the stage ${s(incremental! - m((p) => p.stage))} s.`;
   };
+  // the stage alone (the summary's startedAt → finishedAt), without the command's start-up both pay
+  const stageSeconds = (key: string) => {
+    const profiles = results.ingestProfiles.find((entry) => entry.key === key)?.profiles ?? [];
+    return profiles.length > 0 ? median(profiles.map((profile) => profile.stage)) : undefined;
+  };
   if (incremental !== undefined && arrow !== undefined) {
     const share = incremental / arrow;
+    const [incrementalStage, fullStage] = [stageSeconds('incremental'), stageSeconds('full-arrow')];
+    const stageShare = incrementalStage !== undefined && fullStage ? `; the stage alone ${((incrementalStage / fullStage) * 100).toFixed(0)}%, ${s(incrementalStage)} s against ${s(fullStage)} s` : '';
     list.push({
       what: 'an incremental run with ~1% changed rows ≤ 15% of a full run',
-      measured: `${(share * 100).toFixed(0)}% (ingest: ${s(incremental)} s against ${s(arrow)} s in full, arrow engine)`,
+      measured: `${(share * 100).toFixed(0)}% (ingest, command wall time: ${s(incremental)} s against ${s(arrow)} s in full, arrow engine${stageShare})`,
       met: share <= 0.15,
       why:
         share <= 0.15
