@@ -1,10 +1,11 @@
 """Data-quality checks, run on the new model versions before they are published."""
 
-from typing import Any, Dict, List, Optional
+from functools import reduce
+from typing import Any, Dict, List, Optional, Tuple
 
-from pyspark.sql import SparkSession
+from pyspark.sql import DataFrame, SparkSession
+from pyspark.sql import functions as F
 
-from .raw_reader import read_raw
 from .runtime import quote_identifier as _q
 
 # checks that are a count of a model's rows matching a condition (min_rows: of all its rows)
@@ -75,12 +76,23 @@ def _check_result(spark: SparkSession, check: Dict[str, Any], counted: Optional[
     return {"name": check["name"], "status": "fail" if failed else "pass", "severity": check["severity"], "detail": detail}
 
 
-def run_checks(spark: SparkSession, checks: List[Dict[str, Any]], raw_tables: List[Dict[str, Any]]) -> List[Dict[str, Any]]:
+def _committed_rows(raws: List[Tuple[Dict[str, Any], DataFrame]]) -> List[int]:
+    """The rows in each raw table's committed files, all counted in one Spark query (issue 11: one
+    query per table was a job, and its file listing, each)."""
+    if not raws:
+        return []
+    counts = [frame.groupBy().count().select(F.lit(index).alias("table"), F.col("count").alias("rows")) for index, (_, frame) in enumerate(raws)]
+    found = {row["table"]: row["rows"] for row in reduce(DataFrame.unionAll, counts).collect()}
+    return [found[index] for index in range(len(raws))]
+
+
+def run_checks(spark: SparkSession, checks: List[Dict[str, Any]], raws: List[Tuple[Dict[str, Any], DataFrame]]) -> List[Dict[str, Any]]:
+    """The checks' results, then each raw table's reconciliation: ``raws`` are the raw tables the
+    models read, each with the frame of its committed files (read_raw), which must hold exactly the
+    rows ingest committed."""
     counts = _row_counts(spark, checks)
     results = [_check_result(spark, check, counts.get(index)) for index, check in enumerate(checks)]
-    for raw in raw_tables:
-        # reconciliation: the files the views read hold exactly the rows ingest committed
-        found = read_raw(spark, raw).count() if raw["files"] else 0
+    for (raw, _), found in zip(raws, _committed_rows(raws)):
         ok = found == raw["rows"]
         results.append({"name": f"reconcile_{raw['table']}", "status": "pass" if ok else "fail", "severity": "error",
                         "detail": f"{found} rows in committed files, manifests say {raw['rows']}"})

@@ -64,11 +64,13 @@ def order_models(models: List[Dict[str, Any]], deps: Dict[str, List[str]]) -> Li
     return ordered
 
 
-def register_raw(spark: SparkSession, raw: Dict[str, Any]) -> None:
-    frame = read_raw(spark, raw) if raw["files"] else None
-    if frame is None:
+def register_raw(spark: SparkSession, raw: Dict[str, Any]) -> DataFrame:
+    """The raw table's view (its columns with their MySQL types, deduped where configured); returns
+    the frame of its committed files as read, for the reconciliation."""
+    committed = read_raw(spark, raw) if raw["files"] else None
+    if committed is None:
         raise JobError(f"raw table {raw['table']} has no committed files", subject=raw["table"])
-    frame = frame.drop("load_date", "run", "attempt")
+    frame = committed.drop("load_date", "run", "attempt")
     # lineage: each column carries its MySQL type as field metadata; Spark keeps it through
     # projections and aliases (not through expressions), and writes it into the model's files
     # (alias with metadata, not withMetadata: that parses the name, and a name may hold backticks and dots)
@@ -83,6 +85,7 @@ def register_raw(spark: SparkSession, raw: Dict[str, Any]) -> None:
         window = Window.partitionBy(*[F.col(_q(k)) for k in key]).orderBy(F.col(_q(order_by)).desc_nulls_last())
         frame = frame.withColumn("__dataops_rank", F.row_number().over(window)).where("__dataops_rank = 1").drop("__dataops_rank")
     frame.createOrReplaceTempView(_q(raw["table"]))
+    return committed
 
 
 def define(spark: SparkSession, model: Dict[str, Any]) -> DataFrame:
@@ -160,8 +163,7 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
     with timed("registering the raw tables"):
         for raw in spec["raw"]:
             if raw["table"] in used:
-                register_raw(spark, raw)
-                reconciliation.append(raw)
+                reconciliation.append((raw, register_raw(spark, raw)))
     deps = {m["name"]: references(spark, m, known) for m in spec["models"]}
     ordered = order_models(spec["models"], deps)
     with timed("defining the models"):

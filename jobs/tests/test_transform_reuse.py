@@ -73,3 +73,14 @@ def test_a_later_model_keeps_its_first_plan_when_reading_the_files_would_change_
     spark.table("counted").write.parquet(str(tmp_path / "counted"))
     spark.read.parquet(str(tmp_path / "counted")).createOrReplaceTempView("counted")  # n read back nullable
     assert _on_written(spark, model, defined, {"down"}) is defined
+
+
+def test_raw_tables_are_reconciled_in_one_query_and_a_short_one_fails(spark):
+    full = spark.range(5).toDF("id")
+    short = spark.range(3).toDF("id")
+    raws = [({"table": "orders", "rows": 5}, full), ({"table": "order items", "rows": 4}, short)]
+    results = transform_checks.run_checks(spark, [], raws)
+    assert results == [
+        {"name": "reconcile_orders", "status": "pass", "severity": "error", "detail": "5 rows in committed files, manifests say 5"},
+        {"name": "reconcile_order items", "status": "fail", "severity": "error", "detail": "3 rows in committed files, manifests say 4"},
+    ]

@@ -116,7 +116,7 @@ ${exportsYaml}
     );
 
   afterAll(async () => {
-    await pg?.query(`DROP TABLE IF EXISTS ${pgTypes}, public."fid_${id}_we""ird", public.fid_${id}_narrow`).catch(() => undefined);
+    await pg?.query(`DROP TABLE IF EXISTS ${pgTypes}, public."fid_${id}_we""ird", public.fid_${id}_narrow, public.fid_${id}_narrow_up`).catch(() => undefined);
     await pg?.end();
     await source?.drop();
     await bi?.drop();
@@ -231,6 +231,28 @@ ${exportsYaml}
     const failure = await stages.export.execute({ ...request('fid-narrow'), models }, { logger: silentLogger }).catch((error: Error) => error);
     expect(String(failure)).toMatch(/reconciliation failed, target unchanged: model hostile_copy, column a b: checksum \d+ in the warehouse, \d+ in bi_pg:public\.fid_\w+_narrow/);
     expect((await pg.query(`SELECT "id" FROM public.fid_${id}_narrow`)).rows).toEqual([{ id: 99 }]);
+  });
+
+  it('leaves a staged target (PostgreSQL upsert, MariaDB replace) as it was when its values do not fit: the sums run while the switch writes, it commits only on a match', async () => {
+    await pg.query(`CREATE TABLE public.fid_${id}_narrow_up ("id" integer PRIMARY KEY, "we\`ird.col" text, "a b" numeric(5,1), "Ünïcode" text, "select" timestamp(6))`);
+    await pg.query(`INSERT INTO public.fid_${id}_narrow_up ("id") VALUES (99)`);
+    const admin = await adminConnection(bi.name);
+    await admin.query("CREATE TABLE narrow (`id` INT PRIMARY KEY, `we``ird.col` TEXT, `a b` DECIMAL(5,1), `Ünïcode` TEXT, `select` DATETIME(6)) CHARACTER SET utf8mb4");
+    await admin.query('INSERT INTO narrow (`id`) VALUES (99)');
+    const reconcileFailed = (where: string) => new RegExp(`reconciliation failed, target unchanged: model hostile_copy, column a b: checksum \\d+ in the warehouse, \\d+ in ${where}`);
+    for (const [target, expected] of [
+      [`{ type: jdbc, connection: bi_pg, model: hostile_copy, table: public.fid_${id}_narrow_up, mode: upsert, key: [id] }`, reconcileFailed('bi_pg:public\\.fid_\\w+_narrow_up')],
+      // the arrow engine's LOAD DATA reports MariaDB's truncation warning before any sum
+      ['{ type: jdbc, connection: bi_mysql, model: hostile_copy, table: narrow, mode: replace }', engine === 'arrow' ? /LOAD DATA into \w+: MySQL changed or refused values \(1 warning\(s\): Data truncated for column 'a b'.*\); target unchanged/ : reconcileFailed('bi_mysql:narrow')],
+    ] as const) {
+      const failure = await configure(`  - ${target}`).export.execute({ ...request('fid-narrow-staged'), models }, { logger: silentLogger }).catch((error: Error) => error);
+      expect(String(failure)).toMatch(expected);
+    }
+    // the upsert's and the replace's writes were rolled back: the one row each table had, alone
+    expect((await pg.query(`SELECT "id" FROM public.fid_${id}_narrow_up`)).rows).toEqual([{ id: 99 }]);
+    const [kept] = await admin.query('SELECT `id` FROM narrow');
+    await admin.end();
+    expect(kept).toEqual([{ id: 99 }]);
   });
 });
 

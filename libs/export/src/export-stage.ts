@@ -130,7 +130,7 @@ export class ExportStage {
     const files = staged.files ?? [];
     const rows = await loads.total(files);
     const into = item.inPlace ? `${item.table} (old rows deleted in the same transaction, not yet committed)` : item.staging;
-    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${into} by ${loadVerb(item)} from ${files.length} file(s) in ${Date.now() - (loads.startedAt ?? Date.now())} ms`, { table: item.table, rows });
+    options.logger.info(`target ${jdbcName(item)}: ${rows} rows loaded into ${into} by ${loadVerb(item)} from ${files.length} file(s) in ${loads.ms} ms`, { table: item.table, rows });
     if (rows !== staged.rows) {
       throw new TerminalError(`export ${item.model.name} -> ${item.table}: ${loadVerb(item)} took ${rows} rows, the job wrote ${staged.rows}; target unchanged`, { subject: item.table });
     }

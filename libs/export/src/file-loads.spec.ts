@@ -26,6 +26,8 @@ describe('FileLoads', () => {
     await expect(loads.total(['a.csv', 'b.csv', 'c.csv'])).resolves.toBe(30);
     expect(recorded.calls).toEqual([['a.csv'], ['b.csv'], ['c.csv']]);
     expect(recorded.overlapped()).toBe(false);
+    // three loads of 5 ms each, one after another
+    expect(loads.ms).toBeGreaterThanOrEqual(14);
   });
 
   it('loads a file announced twice once', async () => {

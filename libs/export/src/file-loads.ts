@@ -7,8 +7,9 @@
 export class FileLoads {
   private readonly queued = new Set<string>();
   private loaded: Promise<number> = Promise.resolve(0);
-  /** when the first load began (ms since the epoch), for the stage's log */
+  /** when the first load began and the last one ended (ms since the epoch), for the stage's log */
   startedAt?: number;
+  finishedAt?: number;
 
   constructor(private readonly load: (files: string[]) => Promise<number>) {}
 
@@ -18,16 +19,24 @@ export class FileLoads {
     if (fresh.length === 0) return;
     fresh.forEach((file) => this.queued.add(file));
     this.startedAt ??= Date.now();
-    this.loaded = this.loaded.then(async (rows) => rows + (await this.load(fresh)));
+    this.loaded = this.loaded.then(async (rows) => {
+      const took = await this.load(fresh);
+      this.finishedAt = Date.now();
+      return rows + took;
+    });
     // awaited by total() or settled(); a failure meanwhile is no unhandled rejection
     this.loaded.catch(() => undefined);
   }
 
   /** Every file the job wrote loaded (those it did not announce, now): the rows they took. */
   total(files: string[]): Promise<number> {
-    this.startedAt ??= Date.now();
     this.add(files);
     return this.loaded;
+  }
+
+  /** The milliseconds from the first load's start to the last one's end. */
+  get ms(): number {
+    return this.startedAt === undefined || this.finishedAt === undefined ? 0 : this.finishedAt - this.startedAt;
   }
 
   /** Resolves once no load runs any more, whatever its outcome. */

@@ -93,9 +93,10 @@ export async function abandonInPlace(prepared: PreparedJdbcExport): Promise<void
 }
 
 /**
- * The switch: one transaction that also records the run in the target database. Before it, the
- * staging table must hold the model's rows and every column's values (warehouse-to-target
- * reconciliation); otherwise the target is left as it was.
+ * The switch: one transaction that also records the run in the target database. Before it
+ * commits, the staging table must hold the model's rows and every column's values
+ * (warehouse-to-target reconciliation, summed while the switch writes); otherwise the target is
+ * left as it was.
  */
 export async function finishJdbcExport(
   prepared: PreparedJdbcExport,
@@ -110,8 +111,12 @@ export async function finishJdbcExport(
   checkRows(prepared, inStaging, stagedRows);
   const name = `${target.connection}:${table}`;
   const sum = (columns: ChecksumColumn[], by: 'row' | 'column') => repository.checksums(staging, columns, by);
-  const reconciliation = await reconcileLoaded(prepared, staging, sum, warehouse, name, warehouseByColumn);
-  const rows = await repository.switchIn({ table, staging, columns: (model.columns ?? []).map((column) => column.name), mode: target.mode, key: target.key, runId: prepared.runId, rows: inStaging });
+  let reconciliation: Reconciliation | undefined;
+  // reconciled while the switch writes, committed only once it matched
+  const verify = async () => {
+    reconciliation = await reconcileLoaded(prepared, staging, sum, warehouse, name, warehouseByColumn);
+  };
+  const rows = await repository.switchIn({ table, staging, columns: (model.columns ?? []).map((column) => column.name), mode: target.mode, key: target.key, runId: prepared.runId, rows: inStaging, verify });
   await repository.dropStaging(staging);
   return { type: 'jdbc', name, table, rows, files: [], reconciliation };
 }

@@ -3,7 +3,7 @@ import mysql from 'mysql2/promise';
 import type { ModelResult } from '@dataops/contracts';
 import { databaseTlsError, jdbcTlsUrlProperties, mysqlClientOptions, type MysqlConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
-import { RUNS_TABLE, type JdbcTargetRepository, type LoadColumn, type SwitchRequest, type TargetColumn } from './jdbc-target';
+import { RUNS_TABLE, Verification, type JdbcTargetRepository, type LoadColumn, type SwitchRequest, type TargetColumn } from './jdbc-target';
 import { checksumQuery, checksumsFromRow, type ChecksumColumn, type TableChecksums } from '@dataops/reconcile';
 import { targetType } from './sql-types';
 
@@ -141,11 +141,14 @@ export class MysqlTarget implements JdbcTargetRepository {
   async switchIn(request: SwitchRequest): Promise<number> {
     const connection = await this.pool.getConnection();
     const columns = request.columns.map(quote).join(', ');
+    // the pool's other connection sums staging meanwhile
+    const verification = new Verification(request.verify);
     try {
       await connection.beginTransaction();
       const [done] = await connection.query(`SELECT \`rows\` FROM ${RUNS_TABLE} WHERE target_table = ? AND run_id = ? FOR UPDATE`, [request.table, request.runId]);
       if ((done as { rows: number }[])[0]) {
         await connection.rollback();
+        await verification.failure();
         return Number((done as { rows: number }[])[0].rows);
       }
       if (request.mode === 'replace') await connection.query(`DELETE FROM ${quote(request.table)}`);
@@ -157,12 +160,14 @@ export class MysqlTarget implements JdbcTargetRepository {
               .join(', ')}`
           : '';
       await connection.query(`INSERT INTO ${quote(request.table)} (${columns}) SELECT ${columns} FROM ${quote(request.staging)}${update}`);
+      await verification.passed();
       await connection.query(`INSERT INTO ${RUNS_TABLE} (target_table, run_id, \`rows\`) VALUES (?, ?, ?)`, [request.table, request.runId, request.rows]);
       await connection.commit();
       return request.rows;
     } catch (error) {
       await connection.rollback().catch(() => undefined);
-      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, request.table);
+      // a failed verification is the reason, whatever else failed after it
+      throw (await verification.failure()) ?? databaseTlsError(error, this.connection, this.name) ?? classify(error, request.table);
     } finally {
       connection.release();
     }

@@ -5,7 +5,7 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { ModelResult } from '@dataops/contracts';
 import { databaseTlsError, jdbcTlsUrlProperties, pgClientOptions, type PostgresConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
-import { RUNS_TABLE, type JdbcTargetRepository, type LoadColumn, type ReplaceInPlace, type SwitchRequest, type TargetColumn } from './jdbc-target';
+import { RUNS_TABLE, Verification, type JdbcTargetRepository, type LoadColumn, type ReplaceInPlace, type SwitchRequest, type TargetColumn } from './jdbc-target';
 import { checksumQuery, checksumsFromRow, type ChecksumColumn, type TableChecksums } from '@dataops/reconcile';
 import { targetType } from './sql-types';
 
@@ -145,25 +145,30 @@ export class PostgresTarget implements JdbcTargetRepository {
   }
 
   async switchIn(request: SwitchRequest): Promise<number> {
-    const client = await this.pool.connect();
+    const client = await this.connect();
     const columns = request.columns.map(quote).join(', ');
+    // the pool's other connection sums staging meanwhile
+    const verification = new Verification(request.verify);
     try {
       await client.query('BEGIN');
       const done = await lockedRunRecord(client, request.table, request.runId);
       if (done !== undefined) {
         await client.query('ROLLBACK');
+        await verification.failure();
         return done;
       }
+      const conflict = request.mode === 'upsert' ? onConflictUpdate(request, await this.columns(request.table)) : '';
       // DELETE, not TRUNCATE: readers keep seeing the old rows until COMMIT, and indexes, grants and views stay
       if (request.mode === 'replace') await client.query(`DELETE FROM ${qualified(request.table)}`);
-      const conflict = request.mode === 'upsert' ? onConflictUpdate(request, await this.columns(request.table)) : '';
       await client.query(`INSERT INTO ${qualified(request.table)} (${columns}) SELECT ${columns} FROM ${qualified(request.staging)}${conflict}`);
+      await verification.passed();
       await recordRun(client, request.table, request.runId, request.rows);
       await client.query('COMMIT');
       return request.rows;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
-      throw databaseTlsError(error, this.connection, this.name) ?? classify(error, request.table);
+      // a failed verification is the reason, whatever else failed after it
+      throw (await verification.failure()) ?? databaseTlsError(error, this.connection, this.name) ?? classify(error, request.table);
     } finally {
       client.release();
     }
