@@ -1,4 +1,4 @@
-import SftpClient from 'ssh2-sftp-client';
+import type SftpClient from 'ssh2-sftp-client';
 import type { SftpConnection } from '@dataops/config';
 import type { SftpLogin } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
@@ -6,7 +6,8 @@ import { fingerprintOf, hostKeyMatches, type HostKeyPin } from './host-key';
 
 /** The one door to an SFTP server. Uploads land under a temporary name and are renamed when complete. */
 export class SftpRepository {
-  private readonly client = new SftpClient('dataops-export');
+  // created on connect: ssh2 is loaded only by a command or service that exports to SFTP
+  private connected?: SftpClient;
   private mismatch?: string;
 
   constructor(
@@ -17,6 +18,8 @@ export class SftpRepository {
 
   async connect(): Promise<void> {
     const { host, port } = this.connection;
+    const { default: Client } = await import('ssh2-sftp-client');
+    this.connected = new Client('dataops-export');
     try {
       await this.client.connect({
         host,
@@ -77,6 +80,11 @@ export class SftpRepository {
   }
 
   async close(): Promise<void> {
-    await this.client.end().catch(() => undefined);
+    await this.connected?.end().catch(() => undefined);
+  }
+
+  private get client(): SftpClient {
+    if (!this.connected) throw new Error('SFTP: connect() first');
+    return this.connected;
   }
 }

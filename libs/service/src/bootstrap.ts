@@ -1,7 +1,8 @@
 import 'reflect-metadata';
 import { Module, type DynamicModule, type Provider, type Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { HealthController, Metrics, NestJsonLogger, READINESS_PROBES } from '@dataops/observability';
+import { Metrics, NestJsonLogger } from '@dataops/observability';
+import { HealthController, READINESS_PROBES } from './health-controller';
 import { migrateControlDb } from '@dataops/ledger';
 import { explainKafkaError } from '@dataops/messaging';
 import { sweepOrphanedJobFiles } from '@dataops/spark';

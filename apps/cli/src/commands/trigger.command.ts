@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { TerminalError } from '@dataops/errors';
 import { makeEnvelope, stagesOf, Topics, type RunRequested } from '@dataops/contracts';
-import { assertKafkaAccepts, createKafka, EventPublisher, explainKafkaError, topicSettingsOf } from '@dataops/messaging';
 import type { RunsApiClient } from '@dataops/runs-api';
 import { dateInZone, fireTimesBetween, manualRunId, scheduledRunId } from '@dataops/schedule';
 import { kafkaClientSettings, schedulesOf, type LoadedConfig } from '@dataops/config';
@@ -72,6 +71,8 @@ function requestFor(loaded: LoadedConfig, pipeline: string, options: TriggerOpti
 }
 
 async function publish(context: CliContext, loaded: LoadedConfig, pipeline: string, runId: string, payload: RunRequested): Promise<void> {
+  // loaded here, not with the command line: kafkajs is a tenth of the CLI's start-up, and only trigger needs it
+  const { assertKafkaAccepts, createKafka, EventPublisher, explainKafkaError, topicSettingsOf } = await import('@dataops/messaging');
   const settings = kafkaClientSettings(loaded.config, loaded.dir, 'dataops-cli', context.env);
   // a certificate or login the brokers refuse fails here at once, not after a minute of retries
   await assertKafkaAccepts(settings);

@@ -1,10 +1,5 @@
 import { Controller, Get, Header, HttpException, HttpStatus, Inject } from '@nestjs/common';
-import { Metrics } from './metrics';
-
-export interface ReadinessProbe {
-  name: string;
-  check(): Promise<void>;
-}
+import { Metrics, type ReadinessProbe } from '@dataops/observability';
 
 export const READINESS_PROBES = Symbol('READINESS_PROBES');
 
