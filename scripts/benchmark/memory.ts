@@ -46,7 +46,8 @@ export function peakResidentMb(pid: number): number | undefined {
 function roleOf(pid: number, command: string): string {
   let args: string[] = [];
   try {
-    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean);
+    // a Python job started ahead (jobs/python_spare.py) has its job's command line as one retitled string
+    args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split(/[\0 ]/).filter(Boolean);
   } catch {
     return command;
   }

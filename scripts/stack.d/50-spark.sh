@@ -3,12 +3,13 @@
 
 PYSPARK_VERSION=4.3.0
 # pinned: the arrow engines (and tests) read and sum Parquet with pyarrow and DuckDB, whose Python APIs change between majors;
-# connectorx is the Arrow-native MySQL reader of the single-machine ingest engine (docs/engines.md)
-PYTHON_PACKAGES=("pyspark==$PYSPARK_VERSION" pyarrow==26.0.1 duckdb==2.0.1 connectorx==0.4.6 pytest==9.2.0)
+# connectorx is the Arrow-native MySQL reader of the single-machine ingest engine (docs/engines.md);
+# setproctitle gives a Python job started ahead (jobs/python_spare.py) its job's command line in ps
+PYTHON_PACKAGES=("pyspark==$PYSPARK_VERSION" pyarrow==26.0.1 duckdb==2.0.1 connectorx==0.4.6 setproctitle==1.3.8 pytest==9.2.0)
 
 ensure_spark() {
   if [ ! -x "$VENV/bin/python" ]; then python3 -m venv "$VENV"; fi
-  if ! "$VENV/bin/python" -c "import pyspark, pyarrow, duckdb, connectorx, pytest; assert (pyspark.__version__, pyarrow.__version__, duckdb.__version__, pytest.__version__) == ('$PYSPARK_VERSION', '26.0.1', '2.0.1', '9.2.0')" 2>/dev/null; then
+  if ! "$VENV/bin/python" -c "import pyspark, pyarrow, duckdb, connectorx, setproctitle, pytest; assert (pyspark.__version__, pyarrow.__version__, duckdb.__version__, pytest.__version__) == ('$PYSPARK_VERSION', '26.0.1', '2.0.1', '9.2.0')" 2>/dev/null; then
     say "installing ${PYTHON_PACKAGES[*]} into $VENV"
     "$VENV/bin/pip" install -q "${PYTHON_PACKAGES[@]}" || die 1 "pip could not install ${PYTHON_PACKAGES[*]}"
   fi

@@ -89,10 +89,10 @@ describe('deploy/docker/Dockerfile', () => {
   });
 
   it('installs the Python packages the jobs import, at the versions the local stack pins', () => {
-    // the arrow engines read MySQL with connectorx and sum and write files with pyarrow and DuckDB
+    // the arrow engines read MySQL with connectorx and sum and write files with pyarrow and DuckDB; setproctitle names a spare's job in ps
     const stack = readFileSync(join(root, 'scripts', 'stack.d', '50-spark.sh'), 'utf8');
-    const pinned = /PYTHON_PACKAGES=\(([^)]*)\)/.exec(stack)![1].split(/\s+/).filter((spec) => /^(pyarrow|duckdb|connectorx)==/.test(spec));
-    expect(pinned).toHaveLength(3);
+    const pinned = /PYTHON_PACKAGES=\(([^)]*)\)/.exec(stack)![1].split(/\s+/).filter((spec) => /^(pyarrow|duckdb|connectorx|setproctitle)==/.test(spec));
+    expect(pinned).toHaveLength(4);
     const pip = instructions.filter((i) => i.op === 'RUN' && i.args.includes('pip install')).map((i) => i.args).join(' ');
     for (const spec of pinned) expect({ spec, installed: pip.includes(spec) }).toEqual({ spec, installed: true });
   });

@@ -214,6 +214,7 @@ print(json.dumps(rows))
         }
         return result;
       },
+      preparePython: () => engine.preparePython(),
     } as unknown as SparkRunner;
     const logged: string[] = [];
     const logger = { ...silentLogger, info: (message: string) => void logged.push(message) };

@@ -37,6 +37,8 @@ export class ExportStage {
     const jdbc: PreparedJdbcExport[] = [];
     const sftp: SftpDelivery[] = [];
     const engine = exportEngineOf(this.loaded.config, pipeline);
+    // the arrow engine's job is a Python process: it imports its modules while the targets are prepared
+    if (engine !== 'spark' && pipeline.export.length > 0) this.spark.preparePython();
     const localRoot = await mkdtemp(join(tmpdir(), `dataops-export-${request.runId.replace(/[^\w.-]/g, '_')}-`));
     // loads started while the job still runs, by target name
     const earlyLoads = new Map<string, FileLoads>();

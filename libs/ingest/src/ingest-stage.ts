@@ -32,6 +32,8 @@ export class IngestStage {
 
   async execute(request: IngestRequest, options: StageRunOptions): Promise<IngestCompleted> {
     const { pipeline, connection, sourceName } = this.source(request.pipeline);
+    // the arrow and Sqoop engines' job is a Python process: it imports its modules while we plan
+    if (ingestEngineOf(this.loaded.config, pipeline) !== 'spark') this.spark.preparePython();
     const manifests = new ManifestRepository(this.lakeStore(), this.loaded.config.storage.lake);
     const login = resolveDatabaseCredentials(connection.credentials, this.loaded.dir);
     const catalog = await MysqlCatalogRepository.connect(connection, login, pipeline.source.connection);

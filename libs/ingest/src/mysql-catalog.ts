@@ -33,6 +33,9 @@ export interface SourceScan {
 }
 
 /** The one door to the MySQL source's metadata and the few control queries ingest needs. */
+/** The catalog's own connections (discovery and planning queries; each source scan opens one more of its own). */
+export const CATALOG_CONNECTIONS = 2;
+
 export class MysqlCatalogRepository {
   private constructor(
     private readonly pool: mysql.Pool,
@@ -50,7 +53,7 @@ export class MysqlCatalogRepository {
       bigNumberStrings: true,
       charset: 'utf8mb4',
     };
-    const pool = mysql.createPool({ ...options, connectionLimit: 2 });
+    const pool = mysql.createPool({ ...options, connectionLimit: CATALOG_CONNECTIONS });
     const repository = new MysqlCatalogRepository(pool, connection.database, options);
     await repository.query('SELECT 1', []).catch((error) => {
       void pool.end();

@@ -1,8 +1,9 @@
 import { source as sourceSchema } from '@dataops/config';
 import { ingestJobSpec } from './ingest-job';
 import type { MysqlCatalogRepository, SourceTable } from './mysql-catalog';
-import type { LakeManifest } from '@dataops/lake';
+import type { LakeManifest, ManifestRepository } from '@dataops/lake';
 import { planTable } from './planner';
+import { planTables } from './plan-pipeline';
 
 const staff: SourceTable = {
   name: 'staff',
@@ -61,5 +62,44 @@ describe('planTable: schema drift', () => {
 
   it('stops the table when a column really changed type, naming it and the setting that accepts it', async () => {
     await expect(planWith(previousWith('varchar(20)'))).rejects.toThrow('table products: column attributes changed type from varchar(20) to json; set schemaDrift: evolve');
+  });
+});
+
+describe('planTables: tables planned two at a time', () => {
+  const tables = ['a', 'b', 'c', 'd', 'e'].map((name) => ({ ...staff, name }));
+  const manifests = { all: async () => [] } as unknown as ManifestRepository;
+  /** a catalog whose counts take `ms[table]` and fail for the tables in `failing`, recording how many ran at once */
+  function slowCatalog(ms: Record<string, number>, failing: string[] = []) {
+    const seen = { running: 0, most: 0, started: [] as string[] };
+    const count = async (table: string) => {
+      seen.started.push(table);
+      seen.running += 1;
+      seen.most = Math.max(seen.most, seen.running);
+      await new Promise((done) => setTimeout(done, ms[table] ?? 1));
+      seen.running -= 1;
+      if (failing.includes(table)) throw new Error(`count of ${table} failed`);
+      return 10;
+    };
+    return { catalog: { count } as unknown as MysqlCatalogRepository, seen };
+  }
+  const planAll = (catalog: MysqlCatalogRepository) =>
+    planTables(tables, { source: sourceSchema.parse({ connection: 'src' }), catalog, fullRefresh: false, now: new Date('2026-11-29T00:00:00Z') }, manifests, 'src');
+
+  it('gives the plans in table order, however long each took, with at most two tables at once', async () => {
+    const { catalog, seen } = slowCatalog({ a: 40, b: 5, c: 30, d: 1, e: 1 });
+    const plans = await planAll(catalog);
+    expect(plans.map((plan) => plan.table)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(seen.most).toBe(2);
+  });
+
+  it('fails with the first failing table in table order, even when a later one failed sooner', async () => {
+    const { catalog } = slowCatalog({ a: 1, b: 40, c: 1 }, ['b', 'c']);
+    await expect(planAll(catalog)).rejects.toThrow('count of b failed');
+  });
+
+  it('starts no table after a failure', async () => {
+    const { catalog, seen } = slowCatalog({ a: 1, b: 30 }, ['a']);
+    await expect(planAll(catalog)).rejects.toThrow('count of a failed');
+    expect(seen.started).toEqual(['a', 'b']);
   });
 });

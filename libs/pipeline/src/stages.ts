@@ -18,6 +18,9 @@ export interface Stages {
   ingest: IngestStagePort;
   transform: TransformStagePort;
   export: ExportStagePort;
-  /** the Spark side the stages share: a kept driver (spark.keepDriver) is started and ended here */
-  engine?: { readonly keepsDriver: boolean; warmUp(): Promise<void>; stop(): void };
+  /**
+   * the job side the stages share: a kept driver (spark.keepDriver) is started and ended here, and
+   * a service keeps a Python process ready for its jobs without Spark (preparePython)
+   */
+  engine?: { readonly keepsDriver: boolean; warmUp(): Promise<void>; preparePython(options?: { keep?: boolean }): void; stop(): void };
 }

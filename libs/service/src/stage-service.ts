@@ -1,7 +1,7 @@
 import { WorkQueue } from '@dataops/ledger';
 import { retryUntilStopped } from '@dataops/messaging';
 import { createStages, linkFor, startsStage, StageExecutor, StageWorkRunner, type StageObserver } from '@dataops/pipeline';
-import { exportEngineOf } from '@dataops/config';
+import { exportEngineOf, ingestEngineOf } from '@dataops/config';
 import type { StageName } from '@dataops/contracts';
 import type { ReadinessProbe } from '@dataops/observability';
 import { bootstrapService } from './bootstrap';
@@ -34,6 +34,7 @@ export async function runStageService(stage: StageName, defaultPort: number): Pr
       context.metrics.initialize(Object.keys(context.loaded.config.pipelines), stage);
       runner.start();
       warmUpSpark(stage, context, stages);
+      keepPythonReady(stage, context, stages);
       setInterval(() => context.metrics.stageWork.set({ stage }, runner.running), 2000).unref();
       await consume(context, {
         groupId: groupId(context, `dataops-${stage}`),
@@ -70,6 +71,21 @@ function warmUpSpark(stage: StageName, context: ServiceContext, stages: ReturnTy
     ?.warmUp()
     .then(() => context.logger.info(`Spark driver kept up for this service's runs (spark.keepDriver), started in ${Date.now() - started} ms`))
     .catch((error: Error) => context.logger.warn('the Spark driver did not start; the first job will try again', { error: error.message }));
+}
+
+/**
+ * Ingest (arrow or Sqoop engine) and export (arrow engine) run their jobs as Python processes:
+ * the service keeps one started, its imports done, so that a run's job does not wait for them.
+ */
+function keepPythonReady(stage: StageName, context: ServiceContext, stages: ReturnType<typeof createStages>): void {
+  const { config } = context.loaded;
+  const pipelines = Object.values(config.pipelines);
+  const runsPython =
+    (stage === 'ingest' && pipelines.some((pipeline) => ingestEngineOf(config, pipeline) !== 'spark')) ||
+    (stage === 'export' && pipelines.some((pipeline) => pipeline.export.length > 0 && exportEngineOf(config, pipeline) !== 'spark'));
+  if (!runsPython) return;
+  stages.engine?.preparePython({ keep: true });
+  context.logger.info(`a Python process kept ready for this service's ${stage} jobs`);
 }
 
 function probesFor(stage: StageName, context: ServiceContext): ReadinessProbe[] {

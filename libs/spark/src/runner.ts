@@ -9,6 +9,8 @@ import { TerminalError } from '@dataops/errors';
 import type { SparkSettings } from './settings';
 import { jobFailure, type JobOutcome } from './outcome';
 import { WarmDriver } from './warm-driver';
+import { killGroup, startJobProcess } from './job-process';
+import { PythonSpare } from './python-spare';
 
 export interface SparkProgress {
   [key: string]: unknown;
@@ -48,9 +50,24 @@ const KILL_GRACE_MS = 10_000;
 export class SparkRunner {
   /** the long-lived driver of `spark.keepDriver` (jobs/driver.py), started with the first Spark job */
   private readonly warm?: WarmDriver;
+  /** the Python process started ahead of the next job without Spark (jobs/python_spare.py) */
+  private readonly spare: PythonSpare;
+  /** a service keeps a spare ready after each job; a command only prepares one for the job it is about to run */
+  private keepSpare = false;
 
   constructor(private readonly settings: SparkSettings) {
     if (settings.keepDriver) this.warm = new WarmDriver(async () => this.driverCommand(), jobsRoot);
+    this.spare = new PythonSpare(settings.python ?? 'python3', settings.jobsDir);
+  }
+
+  /**
+   * Starts the Python process of the next job without Spark now, while the stage plans, so that
+   * the job does not wait for Python's imports. `keep`: a service, which keeps one ready from now
+   * on, after every such job.
+   */
+  preparePython(options: { keep?: boolean } = {}): void {
+    if (options.keep) this.keepSpare = true;
+    this.spare.prepare();
   }
 
   /** whether Spark jobs run on one kept driver (`spark.keepDriver`) rather than a spark-submit each */
@@ -65,7 +82,9 @@ export class SparkRunner {
 
   /** Ends the kept driver, if any (a service shutting down). */
   stop(): void {
+    this.keepSpare = false;
     this.warm?.stop();
+    this.spare.stop();
   }
 
   private async driverCommand(): Promise<string[]> {
@@ -130,15 +149,7 @@ export class SparkRunner {
   private async submit(job: SparkJob, files: { spec: string; secrets: string; result: string }): Promise<JobOutcome> {
     if (this.warm && job.runtime !== 'python' && !job.conf) return this.submitToDriver(this.warm, job, files);
     if (job.runtime !== 'python') await ensureJobsZip(this.settings);
-    // setpriv --pdeathsig: the JVM (spark-submit execs into it) or the Python job is killed by the
-    // kernel when this process dies, even by kill -9, so a job never outlives the service that started it
-    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', ...this.commandFor(job, files)], {
-      reject: false,
-      all: false,
-      // its own process group, so stopping the job also stops the JVM's python workers
-      detached: true,
-      env: { PYTHONUNBUFFERED: '1' },
-    });
+    const child = this.startProcess(job, files);
     const stderrTail: string[] = [];
     const log = job.logFile ? await openLog(job.logFile) : undefined;
     followLines(child, job, stderrTail, log);
@@ -154,7 +165,15 @@ export class SparkRunner {
       if (timer) clearTimeout(timer);
       job.signal?.removeEventListener('abort', onAbort);
       await new Promise((done) => (log ? log.end(done) : done(undefined)));
+      if (job.runtime === 'python' && this.keepSpare) this.spare.prepare();
     }
+  }
+
+  /** A Python job goes to the spare when one is ready; anything else, or no spare, gets a process of its own. */
+  private startProcess(job: SparkJob, files: { spec: string; secrets: string; result: string }): ExecaChildProcess {
+    const [command, script, ...args] = this.commandFor(job, files);
+    const spare = job.runtime === 'python' ? this.spare.take(script, args) : undefined;
+    return spare ?? startJobProcess([command, script, ...args]);
   }
 }
 
@@ -194,13 +213,6 @@ function stopper(child: ExecaChildProcess) {
   return Object.assign(stop, { reason: () => reason });
 }
 
-function killGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    // the group is already gone
-  }
-}
 
 function parseOutcome<R>(outcome: JobOutcome, schema: z.ZodType<R>, script: string): R {
   const failure = jobFailure(outcome, script);
