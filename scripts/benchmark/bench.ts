@@ -16,7 +16,7 @@ import { Client } from 'pg';
 import { adminConnection, createTestDatabase, dataopsHome, pgPassword, pgPort, repoRoot, secrets, tempDir, writeTestConfig } from '../../test/support/stack';
 import type { RunSummary } from '@dataops/contracts';
 import { samplePipelineYaml } from '../../test/support/sample-pipeline';
-import { dataops, dataopsJson, execute, ingestProfile, median, secondsBetween, stageSeconds, timed, type IngestProfile } from './measure';
+import { dataops, dataopsJson, execute, ingestProfile, median, secondsBetween, sourceCpuSeconds, stageSeconds, timed, type IngestProfile } from './measure';
 import { PsqlCopy } from './postgres-copy';
 import { report, type Figure, type Results, type StageTimes } from './report';
 import { ServicesBench } from './services-run';
@@ -231,7 +231,10 @@ async function main(): Promise<void> {
       results.figures.push(figure);
       for (let index = 0; index < options.repeat; index += 1) {
         await prepare?.();
+        const cpuBefore = sourceCpuSeconds();
         figure.seconds.push((await timed(work)).seconds);
+        const cpuAfter = sourceCpuSeconds();
+        if (cpuBefore !== undefined && cpuAfter !== undefined) (figure.sourceCpu ??= []).push(cpuAfter - cpuBefore);
       }
       console.log(`bench: ${what}: median ${median(figure.seconds).toFixed(2)} s (${figure.seconds.map((value) => value.toFixed(2)).join(', ')})`);
       write(what);

@@ -1,5 +1,6 @@
 // Process helpers and statistics shared by the benchmark's modules.
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RunSummary } from '@dataops/contracts';
 import { repoRoot } from '../../test/support/stack';
@@ -20,6 +21,22 @@ export function execute(command: string, args: string[], env: NodeJS.ProcessEnv 
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve({ stdout: output }) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${errors}\n${output.slice(-2000)}`))));
   });
+}
+
+/**
+ * CPU seconds (user + system) the MariaDB server has used so far, from /proc; undefined when no
+ * mariadbd runs on this machine. The difference across a figure is what the work cost the source.
+ */
+export function sourceCpuSeconds(): number | undefined {
+  try {
+    const pid = execFileSync('pgrep', ['-x', 'mariadbd'], { encoding: 'utf8' }).trim().split('\n')[0];
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // the fields after the command's closing parenthesis: utime and stime are the 12th and 13th
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Seconds the work took (wall clock). */
