@@ -1,3 +1,5 @@
+// first: a `dataops run` starts its Python job process before the other modules load (early-python.ts)
+import './early-python';
 import { Command, CommanderError } from 'commander';
 import { CliContext, type CliOutput } from './context';
 import { commands } from './commands';

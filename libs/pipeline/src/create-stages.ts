@@ -1,15 +1,10 @@
-import { join } from 'node:path';
+import { defaultJobsDir } from '@dataops/job-process';
 import type { LoadedConfig } from '@dataops/config';
 import { ExportStage } from '@dataops/export';
 import { IngestStage } from '@dataops/ingest';
 import { resolveSparkSettings, SparkRunner } from '@dataops/spark';
 import { TransformStage } from '@dataops/transform';
 import type { Stages } from './stages';
-
-/** The jobs/ folder of this checkout (or of the image): the PySpark entry points. */
-export function defaultJobsDir(): string {
-  return process.env.DATAOPS_JOBS_DIR ?? join(__dirname, '..', '..', '..', 'jobs').replace(/\/dist\/jobs$/, '/jobs');
-}
 
 /** `service`: the stages of a long-lived service, which keeps a Spark driver by default (libs/spark settings). */
 export function createStages(loaded: LoadedConfig, jobsDir = defaultJobsDir(), options: { service?: boolean } = {}): Stages {

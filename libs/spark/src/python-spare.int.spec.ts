@@ -3,6 +3,7 @@ import { copyFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { repoRoot, tempDir } from '../../../test/support/stack';
+import { startEarlySpare } from '@dataops/job-process';
 import { SparkRunner } from './runner';
 import type { SparkSettings } from './settings';
 
@@ -75,6 +76,16 @@ describe('the Python process started ahead of a job (jobs/python_spare.py, libs/
     runner.stop();
     for (let i = 0; i < 100 && sparesOf(process.pid).length > 0; i += 1) await new Promise((done) => setTimeout(done, 20));
     expect(sparesOf(process.pid)).toEqual([]);
+  });
+
+  it('takes over the spare the command started before it loaded (startEarlySpare), for the same interpreter and jobs folder only', async () => {
+    startEarlySpare(python, jobsDir);
+    const [early] = sparesOf(process.pid);
+    const job = await howStarted(new SparkRunner(settings));
+    expect({ preloaded: job.preloaded, sameProcess: job.pid === early }).toEqual({ preloaded: true, sameProcess: true });
+    startEarlySpare(python, tempDir('dataops-other-jobs'));
+    const other = await howStarted(new SparkRunner(settings));
+    expect(other.preloaded).toBe(false);
   });
 
   it('never keeps a command from exiting: a process that prepared a spare and did nothing more ends at once, and its spare with it', async () => {

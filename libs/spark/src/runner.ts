@@ -9,8 +9,7 @@ import { TerminalError } from '@dataops/errors';
 import type { SparkSettings } from './settings';
 import { jobFailure, type JobOutcome } from './outcome';
 import { WarmDriver } from './warm-driver';
-import { killGroup, startJobProcess } from './job-process';
-import { PythonSpare } from './python-spare';
+import { killGroup, PythonSpare, startJobProcess } from '@dataops/job-process';
 
 export interface SparkProgress {
   [key: string]: unknown;

@@ -19,15 +19,14 @@ export class PythonSpare {
 
   /** Starts a spare unless one is ready. It never keeps a command from exiting, and dies with us (pdeathsig). */
   prepare(): void {
+    this.ready ??= claimEarly(this.python, this.jobsDir);
     if (this.ready && alive(this.ready)) return;
-    const child = startJobProcess([this.python, join(this.jobsDir, 'python_spare.py')]);
-    setReferenced(child, false);
-    this.ready = child;
+    this.ready = startSpare(this.python, this.jobsDir);
   }
 
   /** The ready spare, now running `script args`; undefined when none is ready (the caller starts the job itself). */
   take(script: string, args: string[]): ExecaChildProcess | undefined {
-    const child = this.ready;
+    const child = this.ready ?? claimEarly(this.python, this.jobsDir);
     this.ready = undefined;
     if (!child || !alive(child) || !child.stdin) return undefined;
     setReferenced(child, true);
@@ -41,6 +40,30 @@ export class PythonSpare {
     this.ready = undefined;
     if (child?.pid !== undefined) killGroup(child.pid, 'SIGKILL');
   }
+}
+
+/**
+ * The spare a command started before it loaded anything else (apps/cli/src/early-python.ts): Node
+ * spends ~0.4 s loading the CLI's modules on one core while Python imports on the other.
+ */
+let early: { python: string; jobsDir: string; child: ExecaChildProcess } | undefined;
+
+/** Starts a spare now, for the first PythonSpare of this process with the same interpreter and jobs folder to take. */
+export function startEarlySpare(python: string, jobsDir: string): void {
+  early ??= { python, jobsDir, child: startSpare(python, jobsDir) };
+}
+
+function claimEarly(python: string, jobsDir: string): ExecaChildProcess | undefined {
+  if (!early || early.python !== python || early.jobsDir !== jobsDir) return undefined;
+  const { child } = early;
+  early = undefined;
+  return child;
+}
+
+function startSpare(python: string, jobsDir: string): ExecaChildProcess {
+  const child = startJobProcess([python, join(jobsDir, 'python_spare.py')]);
+  setReferenced(child, false);
+  return child;
 }
 
 function alive(child: ExecaChildProcess): boolean {
