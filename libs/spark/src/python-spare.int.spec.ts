@@ -26,12 +26,15 @@ const settings: SparkSettings = { submit: 'spark-submit', master: 'local[1]', ja
 const started = z.object({ preloaded: z.boolean(), pid: z.number(), cmdline: z.string() });
 const howStarted = (runner: SparkRunner, runId = 'spare-test-run') => runner.run({ script: 'how_started.py', runtime: 'python', runId, spec: {} }, started);
 
-/** The spare python_spare.py processes started by this test process. */
-function sparesOf(parent: number): number[] {
+/**
+ * The spares of this file's job folder (other suites in the same jest process may leave spares of
+ * their own, of the real jobs/ folder), still waiting for a job.
+ */
+function sparesOf(parent: number, folder = jobsDir): number[] {
   return execFileSync('ps', ['-eo', 'pid,ppid,args'], { encoding: 'utf8' })
     .split('\n')
     .map((line) => line.trim().split(/\s+/))
-    .filter(([, ppid, ...args]) => Number(ppid) === parent && args.join(' ').includes('python_spare.py'))
+    .filter(([, ppid, ...args]) => Number(ppid) === parent && args.join(' ').includes(join(folder, 'python_spare.py')))
     .map(([pid]) => Number(pid));
 }
 
