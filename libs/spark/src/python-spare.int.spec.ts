@@ -81,6 +81,14 @@ describe('the Python process started ahead of a job (jobs/python_spare.py, libs/
     expect(sparesOf(process.pid)).toEqual([]);
   });
 
+  it('shares one waiting spare among the runners of a process: stages created one after another leave one, not one each', async () => {
+    for (let i = 0; i < 3; i += 1) new SparkRunner(settings).preparePython();
+    expect(sparesOf(process.pid)).toHaveLength(1);
+    const job = await howStarted(new SparkRunner(settings));
+    expect(job.preloaded).toBe(true);
+    expect(sparesOf(process.pid)).toEqual([]);
+  });
+
   it('takes over the spare the command started before it loaded (startEarlySpare), for the same interpreter and jobs folder only', async () => {
     startEarlySpare(python, jobsDir);
     const [early] = sparesOf(process.pid);
