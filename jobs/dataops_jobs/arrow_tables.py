@@ -691,9 +691,10 @@ def ingest_table(spec: Dict[str, Any], table: Dict[str, Any], source: Source, sl
     files = data_files(target, f".{table.get('format', 'parquet')}")
     progress(table=name, phase="written", rows=rows)
     # what the lake now holds, read back from the files, for the source-to-lake reconciliation: the
-    # rows' sum (one md5 per row); each column's only if asked (lake_column_checksums, on a difference)
+    # rows' sum (one digest per row, the one the source sums by); each column's only if asked
+    # (lake_column_checksums, on a difference)
     checksums = duckdb_checksums(target, [f["path"] for f in files], table.get("format", "parquet"), table.get("checksumColumns") or [],
-                                 by_column=table.get("columnChecksums", True))
+                                 by_column=table.get("columnChecksums", True), row_digest=table.get("rowDigest", "md5"))
     return {"table": name, "rows": rows, "files": files, "bytes": sum(f["bytes"] for f in files), "checksums": checksums}
 
 

@@ -72,7 +72,7 @@ def _ingest_one(spark: SparkSession, spec: Dict[str, Any], table: Dict[str, Any]
             # no rows: no partition folder and no file; one empty file carries the schema, as without partitionBy
             frame.write.mode("overwrite").format(fmt).save(table["dataPath"])
         # what the lake now holds, read back from the files, for the source-to-lake reconciliation
-        checksums = spark_checksums(spark.read.format(fmt).load(table["dataPath"]))
+        checksums = spark_checksums(spark.read.format(fmt).load(table["dataPath"]), table.get("rowDigest", "md5"))
         rows = checksums["rows"]
     except Exception as error:  # noqa: BLE001 - reported with the table's name
         raise JobError(f"table {name}: {jdbc_failure(error)[:1500]}", "transient" if _transient(error) else "terminal", name)

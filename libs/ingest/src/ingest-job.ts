@@ -3,6 +3,7 @@ import { tableChecksums } from '@dataops/reconcile';
 import { jdbcTlsSpec, jdbcTlsUrlProperties, type MysqlConnection } from '@dataops/config';
 import { quoteIdentifier, customSchema, textCasts } from './type-mapping';
 import type { TablePlan } from './planner';
+import { SOURCE_ROW_DIGEST } from './mysql-catalog';
 
 /** What jobs/ingest.py receives (spec) and returns (result). */
 export const ingestJobResult = z.object({
@@ -68,6 +69,8 @@ export function ingestJobSpec(connection: MysqlConnection, maxConnections: numbe
       checksumColumns: plan.columns.map((column) => ({ name: column.name, type: column.sparkType })),
       // the arrow engines sum the rows only; each column when the source's rows differ (the Spark job sums both)
       columnChecksums: false,
+      // the digest of the rows' sum: the source's (mysql-catalog.ts)
+      rowDigest: SOURCE_ROW_DIGEST,
       format: plan.fileFormat ?? 'parquet',
       partitionBy: plan.partitionBy ?? [],
     })),

@@ -128,6 +128,28 @@ describe('row checksums: the databases sum the rows, one md5 per row', () => {
     expect(addChecksums(rowLevel('18446744073709551615'), rowLevel('1')).row).toBe('18446744073709551616');
   });
 
+  it('never matches row sums of different digests, even when the numbers agree', () => {
+    const source = { ...rowLevel('33'), rowDigest: 'crc32' as const };
+    const mismatches = compareChecksums(source, warehouse);
+    expect(mismatches).toEqual([{ column: null, what: 'row checksum', expected: '33 by crc32', actual: '33 by md5' }]);
+    expect(compareChecksums(source, { ...warehouse, rowDigest: 'crc32' })).toEqual([]);
+  });
+
+  it('adds parts summed by the same digest, keeping it, and refuses to mix digests', () => {
+    const part = { ...rowLevel('4294967295'), rowDigest: 'crc32' as const };
+    expect(addChecksums(part, part)).toMatchObject({ row: '8589934590', rowDigest: 'crc32' });
+    expect(() => addChecksums(part, rowLevel('1'))).toThrow(/different digests: crc32 and md5/);
+  });
+
+  it('sums the rows by CRC32 in MySQL, exactly, and only there', () => {
+    const columns = [{ name: 'id', value: '`id`', canonical: 'CAST(`id` AS CHAR)', utf8mb4: true }];
+    expect(checksumQuery('mysql', columns, '`t`', 'row', 'crc32')).toBe(
+      'SELECT COUNT(*) AS r, COUNT(`id`) AS n0, CAST(COALESCE(SUM(CRC32(CONCAT_WS(CHAR(31 USING utf8mb4), COALESCE(CAST(`id` AS CHAR), CHAR(30 USING utf8mb4))))), 0) AS CHAR) AS rh FROM `t`',
+    );
+    expect(() => checksumQuery('postgres', columns, 't', 'row', 'crc32')).toThrow(/MySQL's/);
+    expect(() => checksumQuery('mysql', columns, '`t`', 'column', 'crc32')).toThrow(/rows only/);
+  });
+
   it('orders names by code point, as Python does', () => {
     expect(['b', 'a', '\u{1F600}', '\uFF5E'].sort(byCodePoint)).toEqual(['a', 'b', '\uFF5E', '\u{1F600}']);
   });

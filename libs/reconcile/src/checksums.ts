@@ -6,6 +6,9 @@ import { z } from 'zod';
  * of md5(the value's canonical text). Computed by MySQL (source, BI), Spark and DuckDB (lake,
  * warehouse, files) and PostgreSQL (BI); jobs/dataops_jobs/checksums.py has the other half.
  */
+export const rowDigest = z.enum(['md5', 'crc32']);
+export type RowDigest = z.infer<typeof rowDigest>;
+
 export const columnChecksum = z.object({
   nonNull: z.number().int().nonnegative(),
   /**
@@ -24,6 +27,12 @@ export const tableChecksums = z.object({
    * (source, BI) compute this and only on a difference the per-column sums, to name the column.
    */
   row: z.string().regex(/^\d+$/).optional(),
+  /**
+   * how `row` hashes a row's text: md5 (the default: its first 15 hex digits), or CRC32, which the
+   * MySQL source computes for a third of md5's CPU (the ingest; docs/reconciliation.md). Sums by
+   * different digests never match.
+   */
+  rowDigest: rowDigest.optional(),
 });
 export type ColumnChecksum = z.infer<typeof columnChecksum>;
 export type TableChecksums = z.infer<typeof tableChecksums>;
@@ -65,11 +74,17 @@ export function compareChecksums(expected: TableChecksums, actual: TableChecksum
     else if (typeof want.hash === 'string' && typeof got.hash === 'string' && want.hash !== got.hash) found.push({ column: name, what: 'checksum', expected: want.hash, actual: got.hash });
   }
   // a row-level side: the row sums stand for the column sums it did not compute
-  if (found.length === 0 && !(hasColumnSums(expected) && hasColumnSums(actual)) && expected.row !== actual.row) {
+  if (found.length === 0 && !(hasColumnSums(expected) && hasColumnSums(actual))) {
+    const [want, got] = [digestOf(expected), digestOf(actual)];
     // (a side without row sums cannot vouch for the rows: the per-column sums must)
-    found.push({ column: null, what: 'row checksum', expected: expected.row ?? 'not summed', actual: actual.row ?? 'not summed' });
+    if (want !== got) found.push({ column: null, what: 'row checksum', expected: `${expected.row ?? 'not summed'} by ${want}`, actual: `${actual.row ?? 'not summed'} by ${got}` });
+    else if (expected.row !== actual.row) found.push({ column: null, what: 'row checksum', expected: expected.row ?? 'not summed', actual: actual.row ?? 'not summed' });
   }
   return found;
+}
+
+function digestOf(checksums: TableChecksums): RowDigest {
+  return checksums.rowDigest ?? 'md5';
 }
 
 /** True when a side summed each column, not only its rows. */
@@ -110,8 +125,10 @@ export function addChecksums(a: TableChecksums, b: TableChecksums): TableChecksu
       return [name, hash === undefined ? { nonNull: x.nonNull + y.nonNull } : { nonNull: x.nonNull + y.nonNull, hash }];
     }),
   );
+  if (digestOf(a) !== digestOf(b)) throw new Error(`cannot add row sums of different digests: ${digestOf(a)} and ${digestOf(b)}`);
   const row = a.row === undefined || b.row === undefined ? undefined : (BigInt(a.row) + BigInt(b.row)).toString();
-  return row === undefined ? { rows: a.rows + b.rows, columns } : { rows: a.rows + b.rows, columns, row };
+  const sum: TableChecksums = row === undefined ? { rows: a.rows + b.rows, columns } : { rows: a.rows + b.rows, columns, row };
+  return a.rowDigest === undefined ? sum : { ...sum, rowDigest: a.rowDigest };
 }
 
 /** "table orders, column amount: checksum 123 at the source, 456 in the lake" (every mismatch, one sentence each). */
