@@ -49,4 +49,5 @@ def test_takes_the_jobs_command_line_as_its_process_title(tmp_path):
     script.write_text("import os\nprint(open(f'/proc/{os.getpid()}/cmdline').read().replace(chr(0), ' ').strip())\n")
     done = run_spare(json.dumps({"script": str(script), "args": ["--spec", "/jobs/job-1-run-42/spec.json"]}) + "\n", cwd=str(tmp_path))
     assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == f"{sys.executable} {script} --spec /jobs/job-1-run-42/spec.json"
+    # the spare's own interpreter path, normalised (pytest may run as ../.dataops/venv/bin/python)
+    assert done.stdout.strip() == f"{os.path.normpath(sys.executable)} {script} --spec /jobs/job-1-run-42/spec.json"
