@@ -59,6 +59,7 @@ def spark_checksums(frame, row_digest: str = "md5") -> Dict[str, Any]:
 
     from .runtime import quote_identifier
 
+    _check_row_digest(row_digest)
     aggregates, names = [F.count(F.lit(1)).alias("__rows")], []
     for index, field in enumerate(frame.schema.fields):
         column = F.col(quote_identifier(field.name))
@@ -76,7 +77,6 @@ def spark_checksums(frame, row_digest: str = "md5") -> Dict[str, Any]:
     texts = [(name, F.upper(F.hex(F.col(quote_identifier(name)))) if kind == "binary" else _spark_text(F.col(quote_identifier(name)), kind))
              for _, name, kind in names if kind != "float"]
     row_text = F.concat_ws(ROW_SEPARATOR, *[F.coalesce(text, F.lit(ROW_NULL)) for _, text in sorted(texts, key=lambda t: t[0])]) if texts else F.lit("")
-    _check_row_digest(row_digest)
     if row_digest == "crc32":
         digest = F.crc32(row_text.cast("binary")).cast("decimal(20,0)")
     else:
@@ -90,9 +90,12 @@ def spark_checksums(frame, row_digest: str = "md5") -> Dict[str, Any]:
     }, row_digest)
 
 
-def _check_row_digest(row_digest: str) -> None:
+def _check_row_digest(row_digest: str, by_column: bool = False) -> None:
+    """``by_column``: DuckDB is to sum each column too, which it has CRC32 for only by rows."""
     if row_digest not in ROW_DIGESTS:
         raise ValueError(f"rowDigest {row_digest!r} is not one of {', '.join(ROW_DIGESTS)}")
+    if row_digest == "crc32" and by_column:
+        raise ValueError("the crc32 row digest sums the rows only: ask for each column's sums (md5) without it")
 
 
 def _with_digest(checksums: Dict[str, Any], row_digest: str) -> Dict[str, Any]:
@@ -131,7 +134,7 @@ def duckdb_checksums(folder: str, files: Sequence[str], fmt: str, columns: List[
     """
     import duckdb
 
-    _check_row_digest(row_digest)
+    _check_row_digest(row_digest, by_column)
     if not files:
         nothing = {"n0": 0, "h0": "0"}
         return _with_digest({"rows": 0, "columns": {c["name"]: _column_sums(nothing, 0, checksum_kind(c["type"]), by_column) for c in columns}, "row": "0"},
@@ -155,10 +158,8 @@ def duckdb_relation_checksums(connection, relation: str, columns: List[Dict[str,
     ``hash``), one md5 per row instead of one per value. ``row_digest`` crc32: the rows' sum of
     CRC32, which DuckDB has no function for, so the rows' texts are streamed here and hashed by
     zlib (rows only)."""
-    _check_row_digest(row_digest)
+    _check_row_digest(row_digest, by_column)
     if row_digest == "crc32":
-        if by_column:
-            raise ValueError("the crc32 row digest sums the rows only: ask for each column's sums (md5) without it")
         return _with_digest(_duckdb_crc32_checksums(connection, relation, columns), row_digest)
     aggregates, names = ["count(*) AS __rows"], []
     for index, column in enumerate(columns):

@@ -6,8 +6,10 @@ import { MysqlCatalogRepository, notACalendarDate } from './mysql-catalog';
 import { planColumn } from './type-mapping';
 
 /** checksums.py's sum of one md5 prefix per text, for the expected side. */
-const crc32Summed = (texts: string[]) => texts.reduce((sum, text) => sum + BigInt(crc32(Buffer.from(text, 'utf8'))), 0n).toString();
 const summed = (texts: string[]) => texts.reduce((sum, text) => sum + BigInt(`0x${createHash('md5').update(text, 'utf8').digest('hex').slice(0, 15)}`), 0n).toString();
+
+/** checksums.py's sum of one CRC32 per text (the source's row digest). */
+const crc32Summed = (texts: string[]) => texts.reduce((sum, text) => sum + BigInt(crc32(Buffer.from(text, 'utf8'))), 0n).toString();
 
 describe('the source scan on MariaDB', () => {
   let database: Awaited<ReturnType<typeof createTestDatabase>>;

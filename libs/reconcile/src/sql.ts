@@ -109,20 +109,21 @@ export function checksumQuery(dialect: ChecksumDialect, columns: ChecksumColumn[
   columns.forEach((column, index) => {
     parts.push(`COUNT(${column.value}) AS n${index}`);
     if (column.canonical === null || by === 'row') return;
-    parts.push(`${summed(dialect, `MD5(${column.bytes ? column.value : column.canonical})`)} AS h${index}`);
+    parts.push(`${summed(dialect, digestValue(dialect, 'md5', column.bytes ? column.value : column.canonical))} AS h${index}`);
   });
-  if (by === 'row') {
-    // SUM of CRC32's unsigned 32-bit values is an exact DECIMAL in MySQL, like the md5 prefixes'
-    parts.push(digest === 'crc32' ? `CAST(COALESCE(SUM(CRC32(${rowText(dialect, columns)})), 0) AS CHAR) AS rh` : `${summed(dialect, `MD5(${rowText(dialect, columns)})`)} AS rh`);
-  }
+  if (by === 'row') parts.push(`${summed(dialect, digestValue(dialect, digest, rowText(dialect, columns)))} AS rh`);
   return `SELECT ${parts.join(', ')} FROM ${from}`;
 }
 
-/** The sum of the first 15 hex digits of each digest, as decimal text (exact: BIGINT sums are DECIMAL in MySQL, numeric in PostgreSQL). */
-function summed(dialect: ChecksumDialect, digest: string): string {
-  return dialect === 'mysql'
-    ? `CAST(COALESCE(SUM(CAST(CONV(LEFT(${digest}, 15), 16, 10) AS UNSIGNED)), 0) AS CHAR)`
-    : `COALESCE(SUM(('x' || left(${digest}, 15))::bit(60)::bigint), 0)::text`;
+/** A value's digest as an integer: md5's first 15 hex digits, or CRC32's unsigned 32 bits (MySQL). */
+function digestValue(dialect: ChecksumDialect, digest: RowDigest, text: string): string {
+  if (digest === 'crc32') return `CRC32(${text})`;
+  return dialect === 'mysql' ? `CAST(CONV(LEFT(MD5(${text}), 15), 16, 10) AS UNSIGNED)` : `('x' || left(MD5(${text}), 15))::bit(60)::bigint`;
+}
+
+/** The sum of the rows' integers, as decimal text (exact: BIGINT sums are DECIMAL in MySQL, numeric in PostgreSQL). */
+function summed(dialect: ChecksumDialect, integer: string): string {
+  return dialect === 'mysql' ? `CAST(COALESCE(SUM(${integer}), 0) AS CHAR)` : `COALESCE(SUM(${integer}), 0)::text`;
 }
 
 /** A row's canonical text (checksums.ts, `row`; checksums.py's row_text is the other half). */
