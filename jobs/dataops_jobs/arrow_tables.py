@@ -13,7 +13,7 @@ exceed the source's budget. Each slice becomes one Parquet file (like one Spark 
 Types (docs/type-mapping.md, docs/engines.md): the reader's own conversions are trusted only where
 they are exact. DECIMAL columns travel as their exact text (``CAST(x AS CHAR)``; ConnectorX 0.4.6's
 decimal conversion fails with "decimal scale is not equal to expected scale") and are parsed into decimal128(p,s) by Arrow; DATE/DATETIME/
-TIMESTAMP arrive as the planner's DATE_FORMAT text and are parsed here into date32 /
+TIMESTAMP arrive as the planner's text (YYYY-MM-DD[ HH:MM:SS.ffffff]) and are parsed here into date32 /
 timestamp[us] / timestamp[us, UTC] with the proleptic Gregorian calendar, invalid or zero dates
 becoming NULL like Spark's try_cast.
 """

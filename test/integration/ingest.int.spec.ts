@@ -200,16 +200,15 @@ print(json.dumps(rows))
     expect(await manifests.find('src', 'no_key', 'run-3')).toBeUndefined();
   });
 
-  it('names the column whose values differ from the lake, summing the lake by column only then', async () => {
-    // the engine reads `select`, then, before the source is summed, one value changes (counts stay):
-    // the sums differ twice alike, so it is no moving source but a difference to name
+  /** An ingest stage whose engine runs as usual, after which `sql` changes the source before it is summed; and what it logs at info. */
+  const changedAfterTheRead = (sql: string) => {
     const engine = createStages(loaded, join(repoRoot, 'jobs')).engine as SparkRunner;
     const changingSource = {
       run: async (job: Parameters<SparkRunner['run']>[0], schema: Parameters<SparkRunner['run']>[1]) => {
         const result = await engine.run(job, schema);
         if (job.script === 'arrow_ingest.py') {
           const admin = await adminConnection(database.name);
-          await admin.query("UPDATE `select` SET `we``ird.col` = 'changed' WHERE `from` = 2");
+          await admin.query(sql);
           await admin.end();
         }
         return result;
@@ -218,11 +217,35 @@ print(json.dumps(rows))
     } as unknown as SparkRunner;
     const logged: string[] = [];
     const logger = { ...silentLogger, info: (message: string) => void logged.push(message) };
-    const failure = new IngestStage(loaded, changingSource).execute({ ...request('run-changed'), tables: ['select'] }, { logger });
+    return { stage: new IngestStage(loaded, changingSource), logger, logged };
+  };
+
+  it('names the column whose values differ from the lake, summing the lake by column only then', async () => {
+    // the engine reads `select`, then, before the source is summed, one value changes (counts stay):
+    // the sums differ twice alike, so it is no moving source but a difference to name
+    const { stage: changing, logger, logged } = changedAfterTheRead("UPDATE `select` SET `we``ird.col` = 'changed' WHERE `from` = 2");
+    const failure = changing.execute({ ...request('run-changed'), tables: ['select'] }, { logger });
     await expect(failure).rejects.toThrow(/reconciliation failed, nothing committed for it: table select, column we`ird\.col: checksum \d+ at the source, \d+ in the lake/);
     expect(logged).toContain("table select: the rows differ from the source; summing the lake's columns to name the difference");
     const manifests = new ManifestRepository(new LocalLakeStore(), loaded.config.storage.lake);
     expect(await manifests.find('src', 'select', 'run-changed')).toBeUndefined();
+  });
+
+  it("sums the dates by their stored texts, and by the calendar's dates only once the lake differs from them", async () => {
+    // one date moves back a second after the read (rows and counts stay): the stored texts differ
+    // from the lake, so do the calendar dates, alike: the column is named and nothing committed
+    const { stage: changing, logger, logged } = changedAfterTheRead('UPDATE events SET updated_at = updated_at - INTERVAL 1 SECOND WHERE id = 7');
+    const failure = changing.execute({ ...request('run-moved-date'), tables: ['events', 'all_types'], fullRefresh: true }, { logger });
+    await expect(failure).rejects.toThrow(/reconciliation failed, nothing committed for it: table events, column updated_at: checksum \d+ at the source, \d+ in the lake/);
+    const calendar = (name: string) => `table ${name}: the lake differs from the dates' stored texts; summing the calendar dates and counting the zero dates`;
+    expect(logged).toContain(calendar('events'));
+    // all_types (committed first) holds zero dates as NULL: its stored texts differ from the lake too, its calendar dates match and count them
+    expect(logged).toContain(calendar('all_types'));
+    const manifests = new ManifestRepository(new LocalLakeStore(), loaded.config.storage.lake);
+    expect((await manifests.find('src', 'all_types', 'run-moved-date'))?.zeroDates).toEqual({ d: 2, dt: 2 });
+    expect(await manifests.find('src', 'events', 'run-moved-date')).toBeUndefined();
+    // the first run's events matched by their stored texts: no calendar scan, no zero dates
+    expect(table(first, 'events').zeroDates).toEqual({});
   });
 
   it('refuses a wrong password as a terminal error that does not echo the password', async () => {

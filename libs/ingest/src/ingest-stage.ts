@@ -95,9 +95,10 @@ export class IngestStage {
       },
       ingestJobResult,
     );
-    // every table's source scan in flight at once (bounded by the source's connections), the commits one by one in table order
+    // every table's source scan in flight at once (bounded by the source's connections), the commits one by one in table order;
+    // the dates by their stored text: reconcile counts zero dates only where the lake differs from it
     const scans = new SourceScans(catalog, pipeline.source.maxConnections);
-    const scanned = new Map(located.map(({ plan }) => [plan.table, settledLater(scans.scan(plan))]));
+    const scanned = new Map(located.map(({ plan }) => [plan.table, settledLater(scans.scan(plan, 'row', 'stored'))]));
     try {
       return await this.commitEach(located, result, scanned, scans, source, manifests, request, options);
     } finally {
@@ -126,7 +127,7 @@ export class IngestStage {
         checksumMs: scan.ms,
       });
       const lakeByColumn = () => this.lakeColumnChecksums(plan, dataPath, written, request.runId, options);
-      const { sourceCount, reconciliation } = await this.reconcile(plan, written, scan, scans, options, lakeByColumn);
+      const { sourceCount, reconciliation, zeroDates } = await this.reconcile(plan, written, scan, scans, options, lakeByColumn);
       const manifest: LakeManifest = {
         format: MANIFEST_FORMAT,
         runId: request.runId,
@@ -148,7 +149,7 @@ export class IngestStage {
         mergeKey: plan.mergeKey,
         watermark: plan.checkColumn && plan.upperWatermark !== null ? { column: plan.checkColumn, value: plan.upperWatermark } : null,
         previousWatermark: plan.previousWatermark,
-        zeroDates: scan.zeroDates,
+        zeroDates,
         fileFormat: plan.fileFormat ?? 'parquet',
         partitionBy: plan.partitionBy ?? [],
         committedAt: new Date().toISOString(),
@@ -166,6 +167,9 @@ export class IngestStage {
    * equal the source's over the same bounds, or nothing is committed for the table. MySQL cannot
    * give one snapshot across the parallel slice connections (docs/ingest.md): when they differ,
    * the source is summed once more, and a source that changed meanwhile is reported, not failed.
+   * The first scan sums the dates' stored texts (DateScan `stored`): a lake that matches them holds
+   * every stored date as it is, so there was no zero date; one that does not is compared with the
+   * calendar dates, which also counts the zero dates the reader made NULL.
    */
   private async reconcile(
     plan: TablePlan,
@@ -175,9 +179,14 @@ export class IngestStage {
     options: StageRunOptions,
     lakeByColumn: () => Promise<TableChecksums>,
   ) {
-    // the source summed the rows (one md5 per row); the lake its rows too (arrow engines) or also each column (Spark)
-    const source = scan.checksums;
+    // the source summed the rows (one CRC32 per row); the lake its rows too (arrow engines) or also each column (Spark)
+    let { checksums: source, zeroDates } = scan;
     let mismatches = compareChecksums(source, written.checksums);
+    if (mismatches.length > 0 && zeroDates === null) {
+      options.logger.info(`table ${plan.table}: the lake differs from the dates' stored texts; summing the calendar dates and counting the zero dates`, { table: plan.table });
+      ({ checksums: source, zeroDates } = await scans.scan(plan, 'row', 'calendar'));
+      mismatches = compareChecksums(source, written.checksums);
+    }
     let status: 'match' | 'source changed' = 'match';
     let by: 'rows' | 'columns' = 'rows';
     if (mismatches.length > 0) {
@@ -209,7 +218,8 @@ export class IngestStage {
     }
     options.logger.info(`table ${plan.table}: ${written.rows} rows match the source ${summedBy(by, Object.keys(source.columns).length)}`, { table: plan.table });
     const reconciliation: Reconciliation = { from: 'source', to: 'lake', status, rows: source.rows, columns: Object.keys(source.columns).length, countedOnly: countedOnly(source), by };
-    return { sourceCount: plan.fullSnapshot && status === 'match' ? source.rows : null, reconciliation };
+    // matched by the stored texts (zeroDates still null): no date column held a zero date
+    return { sourceCount: plan.fullSnapshot && status === 'match' ? source.rows : null, reconciliation, zeroDates: zeroDates ?? {} };
   }
 
   /** Each column's checksums of the table's lake files (jobs/lake_checksums.py: DuckDB, no Spark). */

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import type { MysqlConnection } from '@dataops/config';
 import { adminConnection, adminLogin, createTestDatabase, mysqlPort } from '../../../test/support/stack';
-import { MysqlCatalogRepository, notACalendarDate } from './mysql-catalog';
+import { MysqlCatalogRepository, notACalendarDate, type DateScan } from './mysql-catalog';
 import { planColumn } from './type-mapping';
 
 /** checksums.py's sum of one md5 prefix per text, for the expected side. */
@@ -62,10 +62,18 @@ describe('the source scan on MariaDB', () => {
     { id: '7', d: null, dt: '2000-02-29 00:00:00.000000', dt0: '2021-12-31 00:00:00.000000', dt3: '1000-01-01 00:00:00.000000', ts3: null, price: '0.5', big: '-1' },
   ];
   const names = Object.keys(lake[0]).sort();
+  /** By id, the stored values the lake holds as NULL (zero and impossible dates), in the text the reader reads. */
+  const STORED_TEXTS: Record<number, Record<string, string>> = {
+    1: { d: '0000-00-00', dt: '0000-00-00 00:00:00.000000', ts3: '0000-00-00 00:00:00.000000' },
+    2: { d: '2020-00-15', dt: '2020-12-00 10:00:00.000000' },
+    3: { d: '2021-02-30', dt: '2021-04-31 23:59:59.999999' },
+    6: { dt: '2023-02-29 12:00:00.000000' },
+    7: { d: '1900-02-29' },
+  };
 
-  async function scan(by: 'row' | 'column') {
+  async function scan(by: 'row' | 'column', dates: DateScan = 'calendar') {
     const columns = (await catalog.tables(false))[0].columns.map((column) => planColumn(column.name, column.columnType, column.nullable));
-    return catalog.sourceScan('dates', columns, '1 = 1', by);
+    return catalog.sourceScan('dates', columns, '1 = 1', by, dates);
   }
 
   it('counts the zero and impossible dates, and sums every value in the text the lake prints it in', async () => {
@@ -82,5 +90,14 @@ describe('the source scan on MariaDB', () => {
     expect(zeroDates).toEqual({ d: 4, dt: 4, ts3: 1 });
     // by CRC32, the source's row digest (a third of md5's CPU), over the same text
     expect(checksums).toMatchObject({ rowDigest: 'crc32', row: crc32Summed(lake.map((row) => names.map((name) => row[name] ?? '\u001e').join('\u001f'))) });
+  });
+
+  it('sums the dates by their stored text, zero and impossible ones too, and counts no zero dates, when asked for the stored dates', async () => {
+    // the lake's rows with the stored text where the reader makes a NULL: what a reader that kept every value would hold
+    const stored = lake.map((row, index) => ({ ...row, ...STORED_TEXTS[index + 1] }));
+    const { checksums, zeroDates } = await scan('row', 'stored');
+    expect(zeroDates).toBeNull();
+    expect(checksums).toMatchObject({ rows: 7, rowDigest: 'crc32', row: crc32Summed(stored.map((row) => names.map((name) => row[name] ?? '\u001e').join('\u001f'))) });
+    expect(checksums.columns).toMatchObject({ d: { nonNull: 6 }, dt: { nonNull: 6 }, ts3: { nonNull: 3 } });
   });
 });

@@ -37,8 +37,29 @@ describe('the source scan SQL', () => {
   it('trims the fraction zeros of a decimal with a scale only, without asking each value for a point', async () => {
     const sql = await scanSql([['price', 'decimal(12,2)'], ['units', 'bigint(20) unsigned']]);
     expect(sql).toContain("COALESCE(TRIM(TRAILING '.' FROM TRIM(TRAILING '0' FROM CAST(`price` AS CHAR))), CHAR(30 USING utf8mb4))");
-    expect(sql).toContain('COALESCE(CAST(`units` AS CHAR), CHAR(30 USING utf8mb4))');
+    // a number without fraction digits goes to CONCAT_WS as it is: it prints it as CAST would
+    expect(sql).toContain('COALESCE(`units`, CHAR(30 USING utf8mb4))');
     expect(sql).not.toContain('LIKE');
+  });
+
+  it('joins integers without a CAST', async () => {
+    const sql = await scanSql([['id', 'int(11)'], ['year', 'year(4)']]);
+    expect(sql).toContain('COALESCE(`id`, CHAR(30 USING utf8mb4)), COALESCE(CAST(`year` AS UNSIGNED), CHAR(30 USING utf8mb4))');
+  });
+
+  it('prints a DATETIME(6) as CAST does, with no widening', async () => {
+    const sql = await scanSql([['at', 'datetime(6)']]);
+    expect(sql).toContain('THEN CAST(`at` AS CHAR) END');
+  });
+
+  it('sums the stored dates without testing them, and counts no zero dates, when asked for the stored dates', async () => {
+    const connection: MysqlConnection = { type: 'mysql', host: 'localhost', port: 3306, database: 'shop', credentials: { optionsFile: 'unused' }, properties: {} };
+    const catalog = await MysqlCatalogRepository.connect(connection, { user: 'u', password: 'p' });
+    sent.length = 0;
+    const scan = await catalog.sourceScan('t', [planColumn('at', 'datetime(3)', true)], '1 = 1', 'row', 'stored');
+    const sql = sent.find((text) => text.startsWith('SELECT'))!;
+    expect(sql).toBe('SELECT COUNT(*) AS r, COUNT(`at`) AS n0, CAST(COALESCE(SUM(CRC32(CONCAT_WS(CHAR(31 USING utf8mb4), COALESCE(CAST(CAST(`at` AS DATETIME(6)) AS CHAR), CHAR(30 USING utf8mb4))))), 0) AS CHAR) AS rh FROM `t` WHERE 1 = 1');
+    expect(scan.zeroDates).toBeNull();
   });
 
   it('joins texts that are utf8mb4 already without converting them, and bytes as hex', async () => {

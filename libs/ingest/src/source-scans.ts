@@ -1,10 +1,10 @@
 import { addChecksums } from '@dataops/reconcile';
-import type { SourceScan } from './mysql-catalog';
+import type { DateScan, SourceScan } from './mysql-catalog';
 import type { TablePlan } from './planner';
 
 /** The door SourceScans needs: one scan of some rows of a table. */
 export interface SourceScanner {
-  sourceScan(table: string, columns: TablePlan['columns'], where: string, by: 'row' | 'column'): Promise<SourceScan>;
+  sourceScan(table: string, columns: TablePlan['columns'], where: string, by: 'row' | 'column', dates: DateScan): Promise<SourceScan>;
 }
 
 export interface TableScan extends SourceScan {
@@ -30,14 +30,14 @@ export class SourceScans {
     private readonly connections: number,
   ) {}
 
-  /** Queues the table's slice queries now; the sum of the parts. `row`: the rows summed, not each column (libs/reconcile). */
-  async scan(plan: TablePlan, by: 'row' | 'column' = 'row'): Promise<TableScan> {
+  /** Queues the table's slice queries now; the sum of the parts. `row`: the rows summed, not each column (libs/reconcile); `dates`: mysql-catalog's DateScan. */
+  async scan(plan: TablePlan, by: 'row' | 'column' = 'row', dates: DateScan = 'calendar'): Promise<TableScan> {
     const times: { start: number; end: number }[] = [];
     const parts = await Promise.all(
       plan.slices.map((slice) =>
         this.limited(async () => {
           const start = Date.now();
-          const part = await this.scanner.sourceScan(plan.table, plan.columns, `(${plan.where}) AND ${slice}`, by);
+          const part = await this.scanner.sourceScan(plan.table, plan.columns, `(${plan.where}) AND ${slice}`, by, dates);
           times.push({ start, end: Date.now() });
           return part;
         }),
@@ -45,7 +45,7 @@ export class SourceScans {
     );
     return {
       checksums: parts.map((part) => part.checksums).reduce((sum, part) => addChecksums(sum, part)),
-      zeroDates: parts.map((part) => part.zeroDates).reduce(addCounts, {}),
+      zeroDates: parts.map((part) => part.zeroDates).reduce(addCounts, {} as Record<string, number> | null),
       ms: Math.max(...times.map((time) => time.end)) - Math.min(...times.map((time) => time.start)),
       queries: parts.length,
     };
@@ -75,7 +75,9 @@ export class SourceScans {
   }
 }
 
-function addCounts(a: Record<string, number>, b: Record<string, number>): Record<string, number> {
+/** null (not counted) in any part: not counted in the sum. */
+function addCounts(a: Record<string, number> | null, b: Record<string, number> | null): Record<string, number> | null {
+  if (a === null || b === null) return null;
   const sum = { ...a };
   for (const [name, count] of Object.entries(b)) sum[name] = (sum[name] ?? 0) + count;
   return sum;

@@ -35,7 +35,7 @@ describe('sqoop-script.sh (the Sqoop engine plan)', () => {
     expect(branches).toHaveLength(3);
     expect(branches[0]).toBe(
       "SELECT CAST(`id` AS CHAR) AS c0, CAST(`amount` AS CHAR) AS c1, `at` AS c2, `o'brien` AS c3 FROM (SELECT 0 AS dataops_slice) AS dataops_slices, " +
-        "(SELECT `id` AS `id`, `amount` AS `amount`, DATE_FORMAT(`at`, '%Y-%m-%d %H:%i:%s.%f') AS `at`, `o'brien` AS `o'brien` FROM `it's ``odd`` table` WHERE 1=1) AS dataops_read " +
+        "(SELECT `id` AS `id`, `amount` AS `amount`, CAST(`at` AS CHAR) AS `at`, `o'brien` AS `o'brien` FROM `it's ``odd`` table` WHERE 1=1) AS dataops_read " +
         'WHERE (`id` < 100 OR `id` IS NULL) AND $CONDITIONS',
     );
     expect(branches[2]).toContain('(SELECT 2 AS dataops_slice) AS dataops_slices');

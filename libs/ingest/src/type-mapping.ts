@@ -37,7 +37,7 @@ export function planColumn(name: string, columnType: string, nullable: boolean):
    * Dates and times travel as text and are cast by Spark: java.sql.Timestamp/Date use the hybrid
    * Julian calendar, which would move a DATETIME '1000-01-01' by five days on its way in.
    */
-  const temporal = (sparkType: string, format: string) => plan(sparkType, `DATE_FORMAT(${column}, '${format}')`, true);
+  const temporal = (sparkType: string) => plan(sparkType, temporalText(column, base, fractionDigits(type)), true);
   const unsigned = type.includes('unsigned');
   const base = type.replace(/\(.*$/, '').replace(/ .*$/, '');
   switch (base) {
@@ -68,13 +68,13 @@ export function planColumn(name: string, columnType: string, nullable: boolean):
       // BIT(n) as its unsigned integer value (n <= 64 always fits DECIMAL(20,0))
       return plan('DECIMAL(20,0)', `CAST(${column} AS UNSIGNED)`);
     case 'date':
-      return temporal('DATE', '%Y-%m-%d');
+      return temporal('DATE');
     case 'datetime':
       // a wall-clock time without zone
-      return temporal('TIMESTAMP_NTZ', '%Y-%m-%d %H:%i:%s.%f');
+      return temporal('TIMESTAMP_NTZ');
     case 'timestamp':
       // an instant; the session and Spark both run in UTC
-      return temporal('TIMESTAMP', '%Y-%m-%d %H:%i:%s.%f');
+      return temporal('TIMESTAMP');
     case 'time':
       // TIME spans -838:59:59..838:59:59: more than a day, so it is kept as its exact text
       return plan('STRING', `CAST(${column} AS CHAR)`);
@@ -101,6 +101,22 @@ export function planColumn(name: string, columnType: string, nullable: boolean):
       // char, varchar, text, enum, set, json (MariaDB: longtext) and anything textual
       return plan('STRING');
   }
+}
+
+/**
+ * A DATE as YYYY-MM-DD, a DATETIME or TIMESTAMP (in the session's time zone, UTC) as
+ * YYYY-MM-DD HH:MM:SS.ffffff: the text DATE_FORMAT gives with %f, zero and impossible dates
+ * included (0000-00-00, 2021-02-30), at half its cost for the server. CAST prints a DATETIME(p)
+ * with its own p fraction digits, so one of fewer than six is widened first.
+ */
+export function temporalText(column: string, base: string, digits: number): string {
+  if (base === 'date' || digits === 6) return `CAST(${column} AS CHAR)`;
+  return `CAST(CAST(${column} AS DATETIME(6)) AS CHAR)`;
+}
+
+/** The fraction digits of a DATETIME(p) or TIMESTAMP(p) column type (0 without a precision). */
+export function fractionDigits(columnType: string): number {
+  return Number(/\((\d)\)/.exec(columnType)?.[1] ?? 0);
 }
 
 function decimalPlan(type: string, plan: (sparkType: string, expression?: string) => ColumnReadPlan, column: string): ColumnReadPlan {
