@@ -200,17 +200,29 @@ print(json.dumps(rows))
     expect(await manifests.find('src', 'no_key', 'run-3')).toBeUndefined();
   });
 
-  /** An ingest stage whose engine runs as usual, after which `sql` changes the source before it is summed; and what it logs at info. */
+  /**
+   * An ingest stage whose engine runs as usual, and `sql` changes the source once the engine has
+   * read a table, before the stage hears that it was written (the source scans start when every
+   * table was); and what it logs at info.
+   */
   const changedAfterTheRead = (sql: string) => {
     const engine = createStages(loaded, join(repoRoot, 'jobs')).engine as SparkRunner;
+    const change = async () => {
+      const admin = await adminConnection(database.name);
+      await admin.query(sql);
+      await admin.end();
+    };
     const changingSource = {
       run: async (job: Parameters<SparkRunner['run']>[0], schema: Parameters<SparkRunner['run']>[1]) => {
-        const result = await engine.run(job, schema);
-        if (job.script === 'arrow_ingest.py') {
-          const admin = await adminConnection(database.name);
-          await admin.query(sql);
-          await admin.end();
-        }
+        let changed: Promise<void> | undefined;
+        let told = Promise.resolve();
+        const onProgress = (progress: Record<string, unknown>) => {
+          if (progress.phase !== 'written') return job.onProgress?.(progress);
+          changed ??= change();
+          told = told.then(() => changed).then(() => job.onProgress?.(progress));
+        };
+        const result = await engine.run({ ...job, onProgress }, schema);
+        await told;
         return result;
       },
       preparePython: () => engine.preparePython(),

@@ -71,7 +71,42 @@ export class IngestStage {
     const located = plans.map((plan) => ({ plan, dataPath: runDataPath({ lake, source, table: plan.table }, request.logicalDate, request.runId, options.attemptId) }));
     const engine = ingestEngineOf(this.loaded.config, pipeline);
     options.logger.info(`ingest engine ${engine}: ${located.length} table(s), ${pipeline.source.maxConnections} connection(s) at most`, { engine });
-    const result = await this.spark.run(
+    // every table's source scan in flight at once (bounded by the source's connections), the commits one by one in table order;
+    // the dates by their stored text: reconcile counts zero dates only where the lake differs from it
+    const scans = new SourceScans(catalog, pipeline.source.maxConnections);
+    const scanned = new Map<string, Promise<TableScan>>();
+    const scanEvery = () => {
+      if (scanned.size === 0) for (const { plan } of located) scanned.set(plan.table, settledLater(scans.scan(plan, 'row', 'stored')));
+    };
+    // once the engine has read every table it holds none of the source's connections, and the
+    // scans run while it still sums the lake's files and exits (about half a second on the sample)
+    const written = new Set<string>();
+    const onWritten = (table: string) => {
+      written.add(table);
+      if (located.every(({ plan }) => written.has(plan.table))) scanEvery();
+    };
+    try {
+      const result = await this.runEngine(engine, located, connection, pipeline, source, request, options, login, onWritten);
+      scanEvery();
+      return await this.commitEach(located, result, scanned, scans, source, manifests, request, options);
+    } finally {
+      await scans.close();
+    }
+  }
+
+  /** The engine's one job for every table; `onWritten(table)` as it reports each table written (its source reads done). */
+  private runEngine(
+    engine: IngestEngine,
+    located: { plan: TablePlan; dataPath: string }[],
+    connection: MysqlConnection,
+    pipeline: PipelineConfig,
+    source: string,
+    request: IngestRequest,
+    options: StageRunOptions,
+    login: { user: string; password: string },
+    onWritten: (table: string) => void,
+  ): Promise<IngestJobResult> {
+    return this.spark.run(
       {
         // both engines take the same spec and secrets and write the same lake files (docs/engines.md)
         script: ENGINE_JOBS[engine],
@@ -84,26 +119,19 @@ export class IngestStage {
         signal: options.signal,
         logFile: options.jobLogPath,
         onLog: (line) => options.logger.debug(line, { spark: true }),
-        onProgress: (progress) =>
+        onProgress: (progress) => {
+          if (progress.phase === 'written') onWritten(String(progress.table ?? ''));
           options.onProgress?.({
             stage: 'ingest',
             subject: String(progress.table ?? ''),
             rows: Number(progress.rows ?? 0) || undefined,
             estimatedRows: located.find(({ plan }) => plan.table === progress.table)?.plan.estimatedRows,
             phase: String(progress.phase ?? ''),
-          }),
+          });
+        },
       },
       ingestJobResult,
     );
-    // every table's source scan in flight at once (bounded by the source's connections), the commits one by one in table order;
-    // the dates by their stored text: reconcile counts zero dates only where the lake differs from it
-    const scans = new SourceScans(catalog, pipeline.source.maxConnections);
-    const scanned = new Map(located.map(({ plan }) => [plan.table, settledLater(scans.scan(plan, 'row', 'stored'))]));
-    try {
-      return await this.commitEach(located, result, scanned, scans, source, manifests, request, options);
-    } finally {
-      await scans.close();
-    }
   }
 
   private async commitEach(

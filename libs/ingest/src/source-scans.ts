@@ -14,7 +14,7 @@ export interface TableScan extends SourceScan {
 }
 
 /**
- * The source side of every table's reconciliation, run after the engine has released the source:
+ * The source side of every table's reconciliation, run once the engine has read every table:
  * each table is scanned slice by slice (the plan's own slices partition its rows) and the parts
  * summed, at most `connections` queries at a time (the source's connection budget), in the order
  * asked. A MySQL query runs on one thread: a 1 M-row table summed in one query took 4.9 s where
