@@ -2,7 +2,7 @@ import mysql from 'mysql2/promise';
 import { databaseTlsError, mysqlClientOptions, type MysqlConnection } from '@dataops/config';
 import { TerminalError, TransientError } from '@dataops/errors';
 import { canonicalText, checksumKind, checksumQuery, checksumsFromRow, mysqlDecimalText, type ChecksumColumn, type ChecksumKind, type RowDigest, type TableChecksums } from '@dataops/reconcile';
-import { fractionDigits, quoteIdentifier, temporalText, type ColumnReadPlan } from './type-mapping';
+import { quoteIdentifier, type ColumnReadPlan } from './type-mapping';
 
 export interface SourceColumn {
   name: string;
@@ -256,33 +256,25 @@ function sourceChecksumColumn(column: ColumnReadPlan, dates: DateScan): Checksum
  */
 function sourceText(kind: ChecksumKind, value: string, sparkType: string): string | null {
   if (kind === 'integer') return value;
-  if (kind === 'decimal') {
-    const scale = decimalScale(sparkType);
-    return scale === 0 ? value : mysqlDecimalText(value, scale);
-  }
+  if (kind === 'decimal') return mysqlDecimalText(value, decimalScale(sparkType));
   return canonicalText('mysql', kind, value);
 }
 
 /**
  * A date column's calendar dates, the others NULL as the reader makes them. Tested on the stored
- * value, once for the count (which needs no text) and once for the text (in the reader's session
- * time zone). NOT: a value is kept only if known to be a date.
+ * value, once for the count (which needs no text) and once for the text: the reader's own read
+ * expression (type-mapping's temporalText: six fraction digits, as the lake prints them), in its
+ * session time zone. NOT: a value is kept only if known to be a date.
  */
 function calendarDateColumn(column: ColumnReadPlan): ChecksumColumn {
   const stored = quoteIdentifier(column.name);
   const kept = (sql: string) => `CASE WHEN NOT ${notACalendarDate(stored)} THEN ${sql} END`;
-  return { name: column.name, value: kept('1'), canonical: kept(dateText(column)) };
+  return { name: column.name, value: kept('1'), canonical: kept(column.expression) };
 }
 
 /** A date column's every stored value, zero and impossible dates in their stored text (DateScan `stored`). */
 function storedDateColumn(column: ColumnReadPlan): ChecksumColumn {
-  return { name: column.name, value: quoteIdentifier(column.name), canonical: dateText(column) };
-}
-
-/** The text the reader asks for (type-mapping's temporalText): six fraction digits, as the lake prints them. */
-function dateText(column: ColumnReadPlan): string {
-  const base = checksumKind(column.sparkType) === 'date' ? 'date' : 'datetime';
-  return temporalText(quoteIdentifier(column.name), base, fractionDigits(column.mysqlType));
+  return { name: column.name, value: quoteIdentifier(column.name), canonical: column.expression };
 }
 
 /** The scale of a Spark DECIMAL(p,s). */

@@ -109,13 +109,13 @@ export function planColumn(name: string, columnType: string, nullable: boolean):
  * included (0000-00-00, 2021-02-30), at half its cost for the server. CAST prints a DATETIME(p)
  * with its own p fraction digits, so one of fewer than six is widened first.
  */
-export function temporalText(column: string, base: string, digits: number): string {
+function temporalText(column: string, base: string, digits: number): string {
   if (base === 'date' || digits === 6) return `CAST(${column} AS CHAR)`;
   return `CAST(CAST(${column} AS DATETIME(6)) AS CHAR)`;
 }
 
 /** The fraction digits of a DATETIME(p) or TIMESTAMP(p) column type (0 without a precision). */
-export function fractionDigits(columnType: string): number {
+function fractionDigits(columnType: string): number {
   return Number(/\((\d)\)/.exec(columnType)?.[1] ?? 0);
 }
 

@@ -82,10 +82,10 @@ function trimmed(text: string): string {
  * A MySQL DECIMAL(p,scale) value's canonical text, when its scale is known: CAST prints exactly
  * `scale` fraction digits, so whether there is a point to trim is known before the scan, and no
  * value needs withoutTrailingZeros' LIKE test and its second and third CAST (the source scan).
+ * Without fraction digits no CAST either: CONCAT_WS prints the number as CAST would.
  */
 export function mysqlDecimalText(value: string, scale: number): string {
-  const text = `CAST(${value} AS CHAR)`;
-  return scale > 0 ? trimmed(text) : text;
+  return scale > 0 ? trimmed(`CAST(${value} AS CHAR)`) : value;
 }
 
 /** An interval as MySQL prints a TIME(fsp): [-]HH:MM:SS[.fraction], hours beyond 24 kept. */
