@@ -154,11 +154,12 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
     # only the raw tables the models and checks read are registered: a table no model uses (an odd
     # name, a table excluded since an earlier run) can never break today's run
     used = set()
-    for model in spec["models"]:
-        used |= set(references(spark, model, known))
-    for check in spec["checks"]:
-        if check["type"] == "sql":
-            used |= relations(spark, check["sql"], f"check {check['name']}", check["name"]) & known
+    with timed("parsing the models and checks"):
+        for model in spec["models"]:
+            used |= set(references(spark, model, known))
+        for check in spec["checks"]:
+            if check["type"] == "sql":
+                used |= relations(spark, check["sql"], f"check {check['name']}", check["name"]) & known
     reconciliation = []
     with timed("registering the raw tables"):
         for raw in spec["raw"]:
@@ -173,10 +174,12 @@ def transform(spark: SparkSession, spec: Dict[str, Any], _secrets: Dict[str, Any
     for model in ordered:
         progress(model=model["name"], phase="writing")
         spark.sparkContext.setJobDescription(f"model {model['name']}")
-        rows_of = materialize(spark, model, _on_written(spark, model, frames[model["name"]], reads_models))
+        with timed(f"model {model['name']}: planning (the previous version, the models it reads)"):
+            rows_of = materialize(spark, model, _on_written(spark, model, frames[model["name"]], reads_models))
         with timed(f"model {model['name']}: writing"):
             write(rows_of, model)
-        written = _with_metadata(spark.read.format(model["format"]).load(model["path"]), frames[model["name"]])
+        with timed(f"model {model['name']}: opening the written version"):
+            written = _with_metadata(spark.read.format(model["format"]).load(model["path"]), frames[model["name"]])
         if _is_merge(model):
             merged.append((model, written))  # later models read its new rows only, as they were defined
         else:
