@@ -336,8 +336,7 @@ function targets(results: Results): Target[] {
         speed >= 0.5
           ? undefined
           : `The export stage (one target: order_facts → PostgreSQL, replace, the arrow engine: no Spark) takes ${s(exported)} s against ${s(copy)} s for \`psql \\copy\` of the same rows. ` +
-            'Besides the COPY itself (of CSV slices, each loaded while DuckDB writes the next) it runs the export job (a Python process: DuckDB writes the slices and sums the model) ' +
-            'and, inside the switch transaction that deleted the old rows, sums the loaded rows in PostgreSQL (one md5 per row, in parallel workers), then commits: the reconciliation reads every row once more after the COPY.' +
+            'Besides the COPY itself it runs the export job (a Python process: DuckDB writes the CSV slices and sums the model) and the reconciliation, which reads every loaded row once more.' +
             (med(results, 'export-spark') === undefined ? '' : ` On the spark engine the same stage takes ${s(med(results, 'export-spark')!)} s.`) +
             (Number.isFinite(transform) ? ` (The transform stage before it, not part of this figure, took ${s(transform)} s.)` : '') +
             ` ${EXPORT_TRIED}`,
