@@ -22,7 +22,8 @@ interface Running {
   id: string;
   sink: JobSink;
   stderrTail: string[];
-  finish: (code: number | undefined) => void;
+  /** `code`: the job's exit code from the driver; `killedBy`: what ended the driver under the job */
+  finish: (code: number | undefined, killedBy?: string) => void;
 }
 
 /**
@@ -77,8 +78,17 @@ export class WarmDriver {
       await this.started();
       this.hold(true);
       const id = randomUUID();
+      let killedBy: string | undefined;
       const code = await new Promise<number | undefined>((finish) => {
-        this.running = { id, sink, stderrTail, finish };
+        this.running = {
+          id,
+          sink,
+          stderrTail,
+          finish: (exitCode, killer) => {
+            killedBy = killer;
+            finish(exitCode);
+          },
+        };
         onAbort = () => this.kill('aborted');
         options.signal?.addEventListener('abort', onAbort, { once: true });
         if (options.signal?.aborted) onAbort();
@@ -86,7 +96,7 @@ export class WarmDriver {
         void this.send({ id, script, ...files }).catch(() => this.kill('aborted'));
       });
       const result = await readFile(files.result, 'utf8').catch(() => undefined);
-      return { exitCode: code ?? -1, result, stderrTail, stoppedBy: this.stopReason };
+      return { exitCode: code ?? -1, result, stderrTail, stoppedBy: this.stopReason, killedBy };
     } catch (error) {
       // the driver did not start: the job's outcome says why, with the driver's last lines
       return { exitCode: -1, stderrTail: [...stderrTail, (error as Error).message], stoppedBy: this.stopReason };
@@ -145,7 +155,9 @@ export class WarmDriver {
           this.child = undefined;
           this.ready = undefined;
         }
-        this.running?.finish(undefined);
+        // the driver died under a job (kill -9, the OOM killer, a JVM crash): the job did not
+        // commit, and a retry runs it again on a new driver
+        this.running?.finish(undefined, signal ?? `its Spark driver exiting with code ${exitCode}`);
         reject(new TransientError(`the Spark driver exited while starting (${signal ?? `exit code ${exitCode}`}): ${startLines.slice(-5).join(' | ')}`));
       });
     });
