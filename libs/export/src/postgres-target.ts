@@ -58,7 +58,10 @@ export class PostgresTarget implements JdbcTargetRepository {
 
   async createStaging(table: string, staging: string): Promise<void> {
     await this.query(`DROP TABLE IF EXISTS ${qualified(staging)}`);
-    await this.query(`CREATE TABLE ${qualified(staging)} (LIKE ${qualified(table)} INCLUDING DEFAULTS)`);
+    // UNLOGGED: the COPY into it writes no WAL (~15% faster for 1 M rows). Each attempt makes its
+    // own staging table and counts and sums it before the switch, so one that a server crash
+    // emptied fails that check and the retry loads it again; the switched-in rows are logged.
+    await this.query(`CREATE UNLOGGED TABLE ${qualified(staging)} (LIKE ${qualified(table)} INCLUDING DEFAULTS)`);
   }
 
   async dropStaleStaging(table: string, prefix: string, keep: string): Promise<void> {
