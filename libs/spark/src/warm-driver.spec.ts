@@ -7,17 +7,18 @@ import { jobFailure } from './outcome';
 import { WarmDriver } from './warm-driver';
 
 // A stand-in for jobs/driver.py speaking its protocol (READY, request files, DONE lines): the
-// process handling is what is under test, not Spark. A job named hang.py never finishes.
+// process handling is what is under test, not Spark. A job named hang.py never finishes; the
+// driver writes its pid when it takes a job, so a test kills it only under a running job.
 const FAKE_DRIVER = `
 const fs = require('fs'), path = require('path');
 const [pidFile] = process.argv.slice(2);
 const requests = process.argv[process.argv.indexOf('--requests') + 1];
-fs.writeFileSync(pidFile, String(process.pid));
 console.log('DATAOPS_DRIVER_READY');
 setInterval(() => {
   for (const name of fs.readdirSync(requests).filter((f) => f.endsWith('.json'))) {
     const request = JSON.parse(fs.readFileSync(path.join(requests, name), 'utf8'));
     fs.unlinkSync(path.join(requests, name));
+    fs.writeFileSync(pidFile, String(process.pid));
     if (request.script === 'hang.py') continue;
     fs.writeFileSync(request.result, JSON.stringify({ result: { ok: true } }));
     console.log('DATAOPS_DONE ' + JSON.stringify({ id: request.id, code: 0 }));

@@ -98,8 +98,9 @@ export class WarmDriver {
       const result = await readFile(files.result, 'utf8').catch(() => undefined);
       return { exitCode: code ?? -1, result, stderrTail, stoppedBy: this.stopReason, killedBy };
     } catch (error) {
-      // the driver did not start: the job's outcome says why, with the driver's last lines
-      return { exitCode: -1, stderrTail: [...stderrTail, (error as Error).message], stoppedBy: this.stopReason };
+      // the driver did not start: the job's outcome says why, with the driver's last lines; one
+      // killed while starting (the OOM killer, an operator) is retried like one killed under a job
+      return { exitCode: -1, stderrTail: [...stderrTail, (error as Error).message], stoppedBy: this.stopReason, killedBy: (error as Partial<DriverExited>).signal };
     } finally {
       this.hold(false);
       this.running = undefined;
@@ -158,7 +159,7 @@ export class WarmDriver {
         // the driver died under a job (kill -9, the OOM killer, a JVM crash): the job did not
         // commit, and a retry runs it again on a new driver
         this.running?.finish(undefined, signal ?? `its Spark driver exiting with code ${exitCode}`);
-        reject(new TransientError(`the Spark driver exited while starting (${signal ?? `exit code ${exitCode}`}): ${startLines.slice(-5).join(' | ')}`));
+        reject(new DriverExited(`the Spark driver exited while starting (${signal ?? `exit code ${exitCode}`}): ${startLines.slice(-5).join(' | ')}`, signal));
       });
     });
     // an idle driver must not keep the service (or a test runner) from exiting
@@ -196,6 +197,15 @@ export class WarmDriver {
     this.stopReason ??= reason;
     killGroup(pid, 'SIGTERM');
     setTimeout(() => killGroup(pid, 'SIGKILL'), KILL_GRACE_MS).unref();
+  }
+}
+
+class DriverExited extends TransientError {
+  constructor(
+    message: string,
+    readonly signal?: string,
+  ) {
+    super(message);
   }
 }
 
