@@ -78,17 +78,8 @@ export class WarmDriver {
       await this.started();
       this.hold(true);
       const id = randomUUID();
-      let killedBy: string | undefined;
-      const code = await new Promise<number | undefined>((finish) => {
-        this.running = {
-          id,
-          sink,
-          stderrTail,
-          finish: (exitCode, killer) => {
-            killedBy = killer;
-            finish(exitCode);
-          },
-        };
+      const { code, killedBy } = await new Promise<{ code?: number; killedBy?: string }>((settle) => {
+        this.running = { id, sink, stderrTail, finish: (exitCode, killer) => settle({ code: exitCode, killedBy: killer }) };
         onAbort = () => this.kill('aborted');
         options.signal?.addEventListener('abort', onAbort, { once: true });
         if (options.signal?.aborted) onAbort();
