@@ -25,6 +25,12 @@ export interface ExportRequest extends StageRequest {
  * its files and, last, its manifest. A PostgreSQL `replace` loaded by COPY has no staging table:
  * its switch transaction deletes the old rows, loads and sums the new ones (ReplaceInPlace).
  */
+/**
+ * Load files loaded into a staging table at once, each by its own connection (the targets' pools
+ * hold two): two COPY backends of 1.03 M order_facts rows took 3.x s where one took 5.7 s.
+ */
+const STAGING_LOAD_LANES = 2;
+
 export class ExportStage {
   constructor(
     private readonly loaded: LoadedConfig,
@@ -152,7 +158,8 @@ export class ExportStage {
   /** The job's load files into the target's staging table (or, in place, the target), by COPY or LOAD DATA, as they come. */
   private fileLoads(item: PreparedJdbcExport): FileLoads {
     const columns = modelColumns(item.model);
-    return new FileLoads((files) => (item.inPlace ? loadInPlace(item, columns, files) : item.repository.loadFiles!(item.staging, columns, files)));
+    if (item.inPlace) return new FileLoads((files) => loadInPlace(item, columns, files));
+    return new FileLoads((files) => item.repository.loadFiles!(item.staging, columns, files), STAGING_LOAD_LANES);
   }
 
   /** `sqoop export` (real Sqoop) of the model straight into this target's staging table. */

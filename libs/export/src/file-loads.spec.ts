@@ -14,7 +14,7 @@ function recordingLoad(failOn?: string) {
     if (files.includes(failOn ?? '')) throw new Error(`COPY of ${failOn} failed`);
     return files.length * 10;
   };
-  return { calls, load, overlapped: () => overlapped };
+  return { calls, load, overlapped: () => overlapped, running: () => running };
 }
 
 describe('FileLoads', () => {
@@ -47,5 +47,25 @@ describe('FileLoads', () => {
     await expect(loads.total(['a.csv', 'b.csv'])).rejects.toThrow('COPY of a.csv failed');
     expect(recorded.calls).toEqual([['a.csv']]);
     await expect(loads.settled()).resolves.toBeUndefined();
+  });
+
+  it('with two lanes loads two files at once, each once, and totals their rows', async () => {
+    const recorded = recordingLoad();
+    const loads = new FileLoads(recorded.load, 2);
+    loads.add(['a.csv', 'b.csv']);
+    loads.add(['c.csv', 'a.csv']);
+    await expect(loads.total(['d.csv'])).resolves.toBe(40);
+    expect(recorded.calls).toEqual([['a.csv'], ['b.csv'], ['c.csv'], ['d.csv']]);
+    expect(recorded.overlapped()).toBe(true);
+  });
+
+  it('with two lanes starts no file after a failed load, and gives its error once both lanes stopped', async () => {
+    const recorded = recordingLoad('a.csv');
+    const loads = new FileLoads(recorded.load, 2);
+    loads.add(['a.csv', 'b.csv', 'c.csv', 'd.csv']);
+    await expect(loads.total([])).rejects.toThrow('COPY of a.csv failed');
+    // b.csv was already loading beside a.csv; c.csv and d.csv never started
+    expect(recorded.calls).toEqual([['a.csv'], ['b.csv']]);
+    expect(recorded.running()).toBe(0);
   });
 });
