@@ -84,3 +84,31 @@ def test_raw_tables_are_reconciled_in_one_query_and_a_short_one_fails(spark):
         {"name": "reconcile_orders", "status": "pass", "severity": "error", "detail": "5 rows in committed files, manifests say 5"},
         {"name": "reconcile_order items", "status": "fail", "severity": "error", "detail": "3 rows in committed files, manifests say 4"},
     ]
+
+
+def test_local_raw_files_are_counted_from_their_footers_as_spark_counts_them(spark, tmp_path, monkeypatch):
+    spark.range(7).toDF("id").repartition(3).write.parquet(str(tmp_path / "orders"))
+    spark.range(2).toDF("id").write.orc(str(tmp_path / "items"))
+    parquet = sorted(str(p) for p in (tmp_path / "orders").glob("*.parquet"))
+    orc = sorted(str(p) for p in (tmp_path / "items").glob("*.orc"))
+    raws = [
+        ({"table": "orders", "rows": 7, "files": parquet}, spark.read.parquet(*parquet)),
+        ({"table": "items", "rows": 3, "files": orc, "layout": {"parts": [{"format": "orc", "basePath": str(tmp_path / "items"), "files": ["file:" + f for f in orc]}]}},
+         spark.read.orc(*orc)),
+    ]
+    counted_by_spark = []
+    real_spark_count = transform_checks.reduce
+    monkeypatch.setattr(transform_checks, "reduce", lambda *args: counted_by_spark.append(1) or real_spark_count(*args))
+    from_footers = transform_checks.run_checks(spark, [], raws)
+    assert counted_by_spark == []
+    assert [r["detail"] for r in from_footers] == ["7 rows in committed files, manifests say 7", "2 rows in committed files, manifests say 3"]
+    assert [r["status"] for r in from_footers] == ["pass", "fail"]
+    monkeypatch.setattr(transform_checks, "_footer_rows", lambda _raws: None)
+    assert transform_checks.run_checks(spark, [], raws) == from_footers
+    assert counted_by_spark == [1]
+
+
+def test_min_rows_takes_the_rows_the_write_counted(spark):
+    _orders(spark)
+    results = transform_checks.run_checks(spark, [CHECKS[2]], [], {"orders clean": 9})
+    assert results[0]["detail"] == "9 rows (minimum 5)" and results[0]["status"] == "pass"
