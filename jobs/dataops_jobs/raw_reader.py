@@ -1,7 +1,7 @@
 """Reading a raw table's current view: Parquet or ORC files, with or without Hive-style partition folders."""
 
 from functools import reduce
-from typing import Any, Dict
+from typing import Any, Dict, List, Tuple
 
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
@@ -43,3 +43,11 @@ def read_raw(spark: SparkSession, raw: Dict[str, Any]) -> DataFrame:
         F.col(_q(name)).cast(wanted[name]).alias(name) if name in wanted and read[name] != wanted[name].lower() else F.col(_q(name))
         for name in order
     ])
+
+
+def committed_files(raw: Dict[str, Any]) -> List[Tuple[str, str]]:
+    """Each committed file of a raw table with its format: the files read_raw reads."""
+    parts = (raw.get("layout") or {}).get("parts")
+    if not parts:
+        return [(path, "parquet") for path in raw["files"]]
+    return [(path, part["format"]) for part in parts for path in part["files"]]

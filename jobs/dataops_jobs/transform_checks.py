@@ -7,6 +7,7 @@ from typing import Any, Dict, List, Optional, Tuple
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
+from .raw_reader import committed_files
 from .runtime import quote_identifier as _q
 
 # checks that are a count of a model's rows matching a condition (min_rows: of all its rows)
@@ -77,21 +78,13 @@ def _check_result(spark: SparkSession, check: Dict[str, Any], counted: Optional[
     return {"name": check["name"], "status": "fail" if failed else "pass", "severity": check["severity"], "detail": detail}
 
 
-def _committed_files(raw: Dict[str, Any]) -> List[Tuple[str, str]]:
-    """Each committed file of a raw table with its format, as read_raw reads them."""
-    parts = (raw.get("layout") or {}).get("parts")
-    if not parts:
-        return [(path, "parquet") for path in raw["files"]]
-    return [(path, part["format"]) for part in parts for path in part["files"]]
-
-
 def _footer_rows(raws: List[Tuple[Dict[str, Any], DataFrame]]) -> Optional[List[int]]:
     """The rows of each raw table's committed files from their footers (Parquet's and ORC's own row
     counts, which a Spark count reads too), where every file is on this machine: a Spark count of
     the six sample tables was a job of 0.7 s (issue 11). None elsewhere (HDFS, object stores)."""
     if not all(raw.get("files") for raw, _ in raws):
         return None
-    files = [_committed_files(raw) for raw, _ in raws]
+    files = [committed_files(raw) for raw, _ in raws]
     if not all((os.path.isabs(path) or path.startswith("file:")) and file_format in ("parquet", "orc") for table in files for path, file_format in table):
         return None
     try:
@@ -101,7 +94,7 @@ def _footer_rows(raws: List[Tuple[Dict[str, Any], DataFrame]]) -> Optional[List[
         return None
 
     def rows(path: str, file_format: str) -> int:
-        local = path[len("file://"):] if path.startswith("file://") else path[len("file:"):] if path.startswith("file:") else path
+        local = path.removeprefix("file://") if path.startswith("file://") else path.removeprefix("file:")
         return pq.ParquetFile(local).metadata.num_rows if file_format == "parquet" else orc.ORCFile(local).nrows
 
     return [sum(rows(path, file_format) for path, file_format in table) for table in files]
