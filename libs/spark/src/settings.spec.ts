@@ -34,4 +34,22 @@ describe(resolveSparkSettings.name, () => {
       expect(resolveSparkSettings(spark('spark://master:7077'), '/jobs', jar).conf).not.toHaveProperty('spark.hadoop.fs.file.impl');
     });
   });
+
+  describe("a kept driver's cache of generated code", () => {
+    const cacheSize = 'spark.sql.codegen.cache.maxEntries';
+
+    it('has room for every class a run compiles, so the next run compiles none again', () => {
+      expect(resolveSparkSettings(spark('local[*]'), '/jobs', {}, true).conf[cacheSize]).toBe('1000');
+      expect(resolveSparkSettings({ master: 'spark://master:7077', conf: {}, keepDriver: true } as never, '/jobs', {}).conf[cacheSize]).toBe('1000');
+    });
+
+    it("keeps Spark's default for a driver that runs one job", () => {
+      expect(resolveSparkSettings(spark('local[*]'), '/jobs', {}).conf).not.toHaveProperty(cacheSize);
+      expect(resolveSparkSettings(spark('spark://master:7077'), '/jobs', {}, true).conf).not.toHaveProperty(cacheSize);
+    });
+
+    it("lets the config's own spark.conf win", () => {
+      expect(resolveSparkSettings(spark('local[*]', { [cacheSize]: '50' }), '/jobs', {}, true).conf[cacheSize]).toBe('50');
+    });
+  });
 });

@@ -1,0 +1,34 @@
+"""The kept driver's warm-up (dataops_jobs/warm_up.py): it runs through a transform's paths and
+leaves nothing behind for the jobs that follow it in the same Spark application."""
+
+import os
+import tempfile
+
+import pytest
+
+pytest.importorskip("pyspark")
+from pyspark.sql import SparkSession  # noqa: E402
+
+from dataops_jobs.warm_up import warm_up  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def spark():
+    session = (SparkSession.builder.master("local[1]").appName("warm-up-test")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate())
+    yield session
+    session.stop()
+
+
+def test_the_warm_up_leaves_no_view_and_no_folder(spark, tmp_path, monkeypatch):
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    warm_up(spark, rows=3000, passes=2)
+    assert spark.catalog.listTables() == []
+    assert os.listdir(tmp_path) == []
+
+
+def test_a_job_after_the_warm_up_can_use_the_warm_up_s_names(spark):
+    warm_up(spark, rows=1000, passes=1)
+    spark.range(3).createOrReplaceTempView("warm_up_facts")
+    assert spark.sql("SELECT count(*) AS n FROM warm_up_facts").collect()[0]["n"] == 3
+    spark.catalog.dropTempView("warm_up_facts")
