@@ -1,11 +1,12 @@
 """A Spark driver that stays up: job after job of one service in one Spark application.
 
-    spark-submit … jobs/driver.py --requests DIR
+    spark-submit … jobs/driver.py --requests DIR [--warm-up]
 
 Starting Spark (a JVM, the SparkContext, the JDBC jars) takes about ten seconds on a small
-machine: a service with `spark.keepDriver` pays it once instead of at every stage of every run,
-and a warm-up job (dataops_jobs/warm_up.py) before it reports ready takes the first job's class
-loading and JIT off the first run.
+machine: a service with `spark.keepDriver` pays it once instead of at every stage of every run.
+With --warm-up (a service starting it at boot, while no job waits), a warm-up job
+(dataops_jobs/warm_up.py) before it reports ready takes the first job's class loading and JIT off
+the first run.
 Requests arrive as files in DIR, one JSON object each: {"id", "script", "spec", "secrets", "result"}
 (not on stdin: spark-submit does not pass its stdin to the Python driver). Each
 job runs exactly as jobs/<script> would run it (runtime.run_job: same spec, secrets, result and
@@ -49,13 +50,16 @@ def main() -> None:
     _die_with_parent()
     parser = argparse.ArgumentParser(prog="driver")
     parser.add_argument("--requests", required=True)
-    folder = parser.parse_args().requests
+    parser.add_argument("--warm-up", action="store_true", help="run the warm-up job before reporting ready")
+    arguments = parser.parse_args()
+    folder = arguments.requests
     base = SparkSession.builder.getOrCreate()
-    # ready once warm: a run waits for the first request anyway, and the first job of a cold JVM is slow
-    try:
-        warm_up(base.newSession())
-    except Exception as error:  # the warm-up is an optimisation: a driver that cannot run it still serves
-        print(f"the Spark driver's warm-up failed ({error}); serving cold", file=sys.stderr, flush=True)
+    if arguments.warm_up:
+        # ready once warm: nobody waits yet, and the first job of a cold JVM is slow
+        try:
+            warm_up(base.newSession())
+        except Exception as error:  # the warm-up is an optimisation: a driver that cannot run it still serves
+            print(f"the Spark driver's warm-up failed ({error}); serving cold", file=sys.stderr, flush=True)
     print(READY, flush=True)
     while os.path.isdir(folder):
         request = next_request(folder)

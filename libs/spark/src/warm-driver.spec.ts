@@ -13,6 +13,7 @@ const FAKE_DRIVER = `
 const fs = require('fs'), path = require('path');
 const [pidFile] = process.argv.slice(2);
 const requests = process.argv[process.argv.indexOf('--requests') + 1];
+fs.appendFileSync(pidFile + '.starts', (process.argv.includes('--warm-up') ? 'warm-up' : 'cold') + '\\n');
 console.log('DATAOPS_DRIVER_READY');
 setInterval(() => {
   for (const name of fs.readdirSync(requests).filter((f) => f.endsWith('.json'))) {
@@ -65,6 +66,17 @@ describe('the kept Spark driver', () => {
     const next = await driver.run('model.py', files('next'), sink, {});
     expect(next.exitCode).toBe(0);
     expect(Number(await readFile(pidFile(), 'utf8'))).not.toBe(firstPid);
+  });
+
+  it('warms up a driver started at boot, and not one started for a waiting job', async () => {
+    await driver.warmUp();
+    const hung = driver.run('hang.py', files('hung'), sink, {});
+    await waitFor(() => existsSync(pidFile()));
+    process.kill(Number(await readFile(pidFile(), 'utf8')), 'SIGKILL');
+    await hung;
+    await driver.run('model.py', files('next'), sink, {});
+
+    expect((await readFile(`${pidFile()}.starts`, 'utf8')).trim().split('\n')).toEqual(['warm-up', 'cold']);
   });
 });
 

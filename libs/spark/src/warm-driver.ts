@@ -59,9 +59,14 @@ export class WarmDriver {
     return next;
   }
 
-  /** Starts the driver ahead of the first job (a service at boot), so no run waits for it. */
+  /**
+   * Starts the driver ahead of the first job (a service at boot), so no run waits for it, with its
+   * warm-up (jobs/dataops_jobs/warm_up.py) before it reports ready: nobody waits yet. A driver
+   * started for a waiting job (the first job without warmUp, or the next after a killed driver)
+   * skips it: the job itself warms the JVM, and waiting for the warm-up too would only delay it.
+   */
   async warmUp(): Promise<void> {
-    await this.started();
+    await this.started(true);
   }
 
   /** Ends the driver (a service shutting down); a job running now fails as stopped. */
@@ -107,9 +112,9 @@ export class WarmDriver {
     await rename(`${path}.tmp`, `${path}.json`);
   }
 
-  private started(): Promise<void> {
+  private started(warmUp = false): Promise<void> {
     if (this.child && this.ready) return this.ready;
-    this.ready = this.spawn();
+    this.ready = this.spawn(warmUp);
     // a failed start is reported to the job that waited for it; the next job tries again
     this.ready.catch(() => {
       this.child = undefined;
@@ -118,11 +123,11 @@ export class WarmDriver {
     return this.ready;
   }
 
-  private async spawn(): Promise<void> {
+  private async spawn(warmUp: boolean): Promise<void> {
     const command = await this.command();
     const requests = await mkdtemp(join(await this.privateRoot(), `driver-${process.pid}-`));
     this.requests = requests;
-    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', ...command, '--requests', requests], {
+    const child = execa('setpriv', ['--pdeathsig', 'KILL', '--', ...command, '--requests', requests, ...(warmUp ? ['--warm-up'] : [])], {
       reject: false,
       detached: true,
       stdin: 'ignore',
