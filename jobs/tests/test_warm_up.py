@@ -20,15 +20,13 @@ def spark():
     session.stop()
 
 
-def test_the_warm_up_leaves_no_view_and_no_folder(spark, tmp_path, monkeypatch):
+def test_the_warm_up_leaves_no_view_and_no_folder_for_the_jobs_after_it(spark, tmp_path, monkeypatch):
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     warm_up(spark, rows=3000, passes=2)
+
     assert spark.catalog.listTables() == []
     assert os.listdir(tmp_path) == []
-
-
-def test_a_job_after_the_warm_up_can_use_the_warm_up_s_names(spark):
-    warm_up(spark, rows=1000, passes=1)
+    # a job after it may use the warm-up's names for its own views
     spark.range(3).createOrReplaceTempView("warm_up_facts")
     assert spark.sql("SELECT count(*) AS n FROM warm_up_facts").collect()[0]["n"] == 3
     spark.catalog.dropTempView("warm_up_facts")
