@@ -179,3 +179,14 @@ def run_spark(folder: Path, spec: Dict[str, Any], login: Dict[str, str]) -> Dict
     done = subprocess.run(["nice", "-n", "15", *spark_submit_command(folder, files)], capture_output=True, text=True, timeout=1800, env=env)
     result = json.loads(files["result"].read_text()) if files["result"].exists() else None
     return {"code": done.returncode, "stdout": done.stdout, "stderr": done.stderr, "result": result, "files": files}
+
+
+@pytest.fixture(scope="module")
+def spark():
+    """An in-process SparkSession on one core for a module's tests, stopped after them."""
+    from pyspark.sql import SparkSession
+
+    session = (SparkSession.builder.master("local[1]").appName("dataops-jobs-test")
+               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate())
+    yield session
+    session.stop()

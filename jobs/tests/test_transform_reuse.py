@@ -10,18 +10,8 @@ from conftest import spark_available
 if not spark_available():
     pytest.skip("spark-submit or Java is missing (scripts/stack up installs them)", allow_module_level=True)
 
-from pyspark.sql import SparkSession  # noqa: E402
-
 from dataops_jobs import transform_checks  # noqa: E402
 from dataops_jobs.transform_models import _on_written  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def spark():
-    session = (SparkSession.builder.master("local[1]").appName("transform-reuse-test")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "1").getOrCreate())
-    yield session
-    session.stop()
 
 
 def _orders(spark):

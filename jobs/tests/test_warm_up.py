@@ -7,17 +7,8 @@ import tempfile
 import pytest
 
 pytest.importorskip("pyspark")
-from pyspark.sql import SparkSession  # noqa: E402
 
 from dataops_jobs.warm_up import warm_up  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def spark():
-    session = (SparkSession.builder.master("local[1]").appName("warm-up-test")
-               .config("spark.ui.enabled", "false").config("spark.sql.shuffle.partitions", "2").getOrCreate())
-    yield session
-    session.stop()
 
 
 def test_the_warm_up_leaves_no_view_and_no_folder_for_the_jobs_after_it(spark, tmp_path, monkeypatch):
