@@ -40,6 +40,14 @@ def quote_identifier(name: str) -> str:
     return "`" + name.replace("`", "``") + "`"
 
 
+def local_path(path: str) -> str:
+    """A local file's path from the URL form Spark and the stages write (file:///x, file:/x): /x.
+    Any other path is returned as it is."""
+    if path.startswith("file://"):
+        return path.removeprefix("file://")
+    return path.removeprefix("file:")
+
+
 _stdout_lock = threading.Lock()
 
 

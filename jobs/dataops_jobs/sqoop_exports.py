@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .runtime import JobError, progress
+from .runtime import JobError, local_path, progress
 from .sqoop_tables import _die_with_parent, _reason, _transient, log_line, options_file_text, sqoop_command, write_private
 
 NULL = "\\N"
@@ -34,7 +34,7 @@ _EXPORTED = re.compile(r"Exported (\d+) records")
 
 
 def _model_files(path: str) -> List[str]:
-    local = path[len("file://"):] if path.startswith("file://") else path
+    local = local_path(path)
     files = sorted(f for f in glob.glob(os.path.join(local, "**", "*.parquet"), recursive=True) if "/." not in f and "/_" not in f[len(local):])
     if not files:
         raise JobError(f"the model folder {local} holds no Parquet file")

@@ -33,7 +33,7 @@ import pyarrow.parquet as pq
 
 from . import arrow_tables
 from .arrow_tables import BATCH_ROWS, convert_batch, slice_query, table_columns
-from .runtime import JobError
+from .runtime import JobError, local_path
 
 # Sqoop JVMs at once: each compiles a record class and holds its own heap (~300 MB)
 SQOOP_PARALLEL = max(1, int(os.environ.get("DATAOPS_SQOOP_PARALLEL", "2")))
@@ -191,18 +191,14 @@ class SqoopImports:
         if code != 0:
             # arrow_tables.ingest_table adds the table's name and masks the password
             raise JobError(f"sqoop import failed (exit {code}): {self._mask(_reason(tail))}", "transient" if _transient(tail) else "terminal", name)
-        target = _local(plan["targetDir"])
+        target = local_path(plan["targetDir"])
         if not os.path.isdir(target):
             return []
         return sorted(os.path.join(target, entry) for entry in os.listdir(target) if entry.endswith(".parquet") and not entry.startswith("."))
 
     def remove_outputs(self) -> None:
         for state in self.imports.values():
-            shutil.rmtree(os.path.dirname(os.path.dirname(_local(state["plan"]["targetDir"]))), ignore_errors=True)
-
-
-def _local(path: str) -> str:
-    return path[len("file://"):] if path.startswith("file://") else path
+            shutil.rmtree(os.path.dirname(os.path.dirname(local_path(state["plan"]["targetDir"]))), ignore_errors=True)
 
 
 def _reason(tail: List[str]) -> str:

@@ -8,6 +8,7 @@ from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as F
 
 from .raw_reader import committed_files
+from .runtime import local_path
 from .runtime import quote_identifier as _q
 
 # checks that are a count of a model's rows matching a condition (min_rows: of all its rows)
@@ -94,7 +95,7 @@ def _footer_rows(raws: List[Tuple[Dict[str, Any], DataFrame]]) -> Optional[List[
         return None
 
     def rows(path: str, file_format: str) -> int:
-        local = path.removeprefix("file://") if path.startswith("file://") else path.removeprefix("file:")
+        local = local_path(path)
         return pq.ParquetFile(local).metadata.num_rows if file_format == "parquet" else orc.ORCFile(local).nrows
 
     return [sum(rows(path, file_format) for path, file_format in table) for table in files]
